@@ -1,0 +1,34 @@
+# The two commands a user needs (see README.md):
+#   make demo   install the system libraries, build, render the sample drawing
+#   make test   install the system libraries, build in release mode, run every test
+# Both are idempotent and non-interactive.
+
+SYSTEM_PACKAGES := libcairo2-dev libopenblas-dev libpng-dev libjpeg-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build demo test bench clean
+
+deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages:" $$missing; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	swift build -c release
+
+demo: build
+	mkdir -p out
+	.build/release/clipcanvas render Samples/scenes/wave.json -o out/wave.svg -o out/wave.png --size 1024
+	@echo "wrote out/wave.svg and out/wave.png"
+
+test: deps
+	swift build -c release --build-tests
+	swift test -c release --skip-build
+
+bench: build
+	.build/release/clipcanvas bench
+
+clean:
+	rm -rf .build out

@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// ClipCanvas: CLIP-guided drawing, sketching, stylising and painting on the CPU.
+// One folder per layer (see README.md, "Layers"); arrows in the architecture point down this file.
+import PackageDescription
+
+/// Numeric hot loops are written with explicit indices; in release builds we drop the bounds and
+/// overflow checks there (the kernels validate shapes once, up front).
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
+
+let package = Package(
+    name: "ClipCanvas",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "clipcanvas", targets: ["clipcanvas"]),
+        .library(name: "ClipCanvas", targets: ["Tensor", "Scene", "Output"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // System libraries (Debian: libcairo2-dev libopenblas-dev libpng-dev libjpeg-dev).
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+
+        // libpng and libjpeg behind calls that return errors instead of longjmp-ing through Swift.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+
+        // Layers.
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "Scene", swiftSettings: fastMath),
+        .target(name: "Output", dependencies: ["Scene", "CCairo", "CImageCodecs"], swiftSettings: fastMath),
+        .executableTarget(
+            name: "clipcanvas",
+            dependencies: [
+                "Tensor", "Scene", "Output",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fastMath),
+
+        // Tests.
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "SceneTests", dependencies: ["Scene", "Output"]),
+        .testTarget(
+            name: "OutputTests", dependencies: ["Output", "Scene", "CCairo"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["Output", "Scene"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

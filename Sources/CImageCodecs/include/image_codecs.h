@@ -1,0 +1,47 @@
+// PNG and JPEG through libpng and libjpeg, behind an interface that never unwinds.
+//
+// Both libraries report errors with longjmp, which must not cross Swift frames. These functions
+// catch the jump in C and return a status code and a message instead, so the Swift side sees
+// plain calls that either succeed or fail with text a user can act on.
+#ifndef CLIPCANVAS_IMAGE_CODECS_H
+#define CLIPCANVAS_IMAGE_CODECS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Size of the message buffer every function below writes its error into.
+#define CC_MESSAGE_CAPACITY 256
+
+/// Largest decoded image accepted, in pixels; protects against absurd sizes in corrupt headers.
+#define CC_MAX_PIXELS (1u << 28)
+
+/// Decoded samples, rows top to bottom, channels interleaved (1 grey, 2 grey + alpha, 3 RGB,
+/// 4 RGBA). 8-bit samples take one byte; 16-bit samples take two bytes, big-endian as in PNG.
+typedef struct {
+    uint32_t width;
+    uint32_t height;
+    uint32_t channels;
+    uint32_t bits_per_sample;
+    /// Owned by the caller after a successful decode: release with cc_free.
+    uint8_t *samples;
+} cc_image;
+
+/// Decodes a PNG of any colour type, bit depth and interlacing. Palette and tRNS transparency are
+/// expanded, grey below 8 bits is widened to 8, 16-bit samples stay 16-bit. Gamma chunks are
+/// ignored: samples are returned as stored. Returns 0 on success; otherwise fills `message`
+/// (CC_MESSAGE_CAPACITY bytes) and leaves `image->samples` NULL.
+int cc_png_decode(const uint8_t *data, size_t size, cc_image *image, char *message);
+
+/// Decodes a baseline or progressive JPEG to 8-bit grey (1 channel) or RGB (3 channels); CMYK
+/// files are converted to RGB. A file that ends early is an error, not a grey-filled image.
+/// Returns 0 on success; otherwise fills `message` and leaves `image->samples` NULL.
+int cc_jpeg_decode(const uint8_t *data, size_t size, cc_image *image, char *message);
+
+/// Encodes 8-bit interleaved samples (1 to 4 channels, as in cc_image) as a PNG. On success
+/// `*png` is owned by the caller (release with cc_free) and holds `*png_size` bytes.
+int cc_png_encode(const uint8_t *samples, uint32_t width, uint32_t height, uint32_t channels,
+                  uint8_t **png, size_t *png_size, char *message);
+
+void cc_free(void *pointer);
+
+#endif

@@ -1,0 +1,126 @@
+#include "image_codecs.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+
+/// libjpeg's error manager extended with a jump target. Allocated on the heap because locals
+/// changed after setjmp are indeterminate once libjpeg jumps back.
+typedef struct {
+    struct jpeg_error_mgr manager;
+    jmp_buf jump;
+    char *message;
+    uint8_t *output;
+    JSAMPLE *cmyk_line;
+} jpeg_session;
+
+static void on_jpeg_error(j_common_ptr cinfo) {
+    jpeg_session *session = (jpeg_session *)cinfo->err;
+    (*cinfo->err->format_message)(cinfo, session->message);
+    longjmp(session->jump, 1);
+}
+
+/// libjpeg treats a file that ends early as a warning and fills the rest with grey; we treat it
+/// as the error it is. Other warnings (stray bytes between markers) are common in files that
+/// otherwise decode fine, so they are ignored rather than printed.
+static void on_jpeg_message(j_common_ptr cinfo, int level) {
+    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) {
+        jpeg_session *session = (jpeg_session *)cinfo->err;
+        snprintf(session->message, CC_MESSAGE_CAPACITY, "file is truncated");
+        longjmp(session->jump, 1);
+    }
+}
+
+/// Converts one CMYK scanline to RGB. Adobe applications write the channels inverted, which is
+/// what the Adobe marker tells us.
+static void cmyk_to_rgb(const JSAMPLE *cmyk, uint8_t *rgb, JDIMENSION width, int inverted) {
+    for (JDIMENSION x = 0; x < width; x++) {
+        const JSAMPLE *pixel = cmyk + 4 * x;
+        int k = inverted ? pixel[3] : 255 - pixel[3];
+        for (int c = 0; c < 3; c++) {
+            int ink = inverted ? pixel[c] : 255 - pixel[c];
+            rgb[3 * x + c] = (uint8_t)((ink * k + 127) / 255);
+        }
+    }
+}
+
+int cc_jpeg_decode(const uint8_t *data, size_t size, cc_image *image, char *message) {
+    memset(image, 0, sizeof *image);
+    jpeg_session *session = calloc(1, sizeof *session);
+    if (!session) {
+        snprintf(message, CC_MESSAGE_CAPACITY, "out of memory");
+        return 1;
+    }
+    session->message = message;
+    struct jpeg_decompress_struct *cinfo = calloc(1, sizeof *cinfo);
+    if (!cinfo) {
+        free(session);
+        snprintf(message, CC_MESSAGE_CAPACITY, "out of memory");
+        return 1;
+    }
+    cinfo->err = jpeg_std_error(&session->manager);
+    session->manager.error_exit = on_jpeg_error;
+    session->manager.emit_message = on_jpeg_message;
+    if (setjmp(session->jump)) {
+        jpeg_destroy_decompress(cinfo);
+        free(session->output);
+        free(session->cmyk_line);
+        free(session);
+        free(cinfo);
+        return 1;
+    }
+    jpeg_create_decompress(cinfo);
+    jpeg_mem_src(cinfo, data, (unsigned long)size);
+    jpeg_read_header(cinfo, TRUE);
+    if ((uint64_t)cinfo->image_width * cinfo->image_height > CC_MAX_PIXELS) {
+        snprintf(message, CC_MESSAGE_CAPACITY, "image is too large");
+        longjmp(session->jump, 1);
+    }
+    int is_cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
+    int inverted = cinfo->saw_Adobe_marker;
+    if (is_cmyk) {
+        cinfo->out_color_space = JCS_CMYK;
+    } else if (cinfo->jpeg_color_space != JCS_GRAYSCALE) {
+        cinfo->out_color_space = JCS_RGB;
+    }
+    jpeg_start_decompress(cinfo);
+
+    uint32_t channels = is_cmyk ? 3 : (uint32_t)cinfo->output_components;
+    size_t row_bytes = (size_t)cinfo->output_width * channels;
+    session->output = malloc(row_bytes * cinfo->output_height);
+    if (!session->output) {
+        snprintf(message, CC_MESSAGE_CAPACITY, "out of memory");
+        longjmp(session->jump, 1);
+    }
+    if (is_cmyk) {
+        session->cmyk_line = malloc((size_t)cinfo->output_width * 4);
+        if (!session->cmyk_line) {
+            snprintf(message, CC_MESSAGE_CAPACITY, "out of memory");
+            longjmp(session->jump, 1);
+        }
+    }
+    while (cinfo->output_scanline < cinfo->output_height) {
+        uint8_t *row = session->output + row_bytes * cinfo->output_scanline;
+        JSAMPROW rows[1] = {is_cmyk ? session->cmyk_line : row};
+        jpeg_read_scanlines(cinfo, rows, 1);
+        if (is_cmyk) {
+            cmyk_to_rgb(session->cmyk_line, row, cinfo->output_width, inverted);
+        }
+    }
+    jpeg_finish_decompress(cinfo);
+
+    image->width = cinfo->output_width;
+    image->height = cinfo->output_height;
+    image->channels = channels;
+    image->bits_per_sample = 8;
+    image->samples = session->output;
+    jpeg_destroy_decompress(cinfo);
+    free(session->cmyk_line);
+    free(session);
+    free(cinfo);
+    return 0;
+}
