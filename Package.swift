@@ -4,9 +4,15 @@
 import PackageDescription
 
 /// Numeric hot loops are written with explicit indices; in release builds we drop the bounds and
-/// overflow checks there (the kernels validate shapes once, up front).
+/// overflow checks there (the kernels validate shapes once, up front), and compile for the CPU
+/// doing the build (users build from source: `make`), which lets the activation and resampling
+/// loops use AVX2/FMA where the machine has them — about 2x on those loops. Set
+/// CLIPCANVAS_PORTABLE=1 when building a binary to copy to other machines.
+let portable = Context.environment["CLIPCANVAS_PORTABLE"] == "1"
 let fastMath: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))
+    .unsafeFlags(
+        ["-Ounchecked", "-enforce-exclusivity=unchecked"] + (portable ? [] : ["-target-cpu", "native"]),
+        .when(configuration: .release))
 ]
 
 let package = Package(

@@ -114,8 +114,7 @@ private func attentionKernel(
                 beta: 0, c: dScores, ldc: keyLength)
             for row in 0..<queryLength {
                 let rowP = probs + row * keyLength, rowD = dScores + row * keyLength
-                var dot: Float = 0
-                for column in 0..<keyLength { dot += rowP[column] * rowD[column] }
+                let dot = dotProduct(rowP, rowD, keyLength)
                 for column in 0..<keyLength { rowD[column] = rowP[column] * (rowD[column] - dot) }
             }
             if let dq {

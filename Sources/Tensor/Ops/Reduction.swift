@@ -55,21 +55,3 @@ extension Tensor {
         return sum(axes: axes, keepDims: keepDims) * (1 / Float(max(reducedCount, 1)))
     }
 }
-
-/// Pairwise-free but 8-way accumulated sum: vectorises, and keeps float error low for the
-/// 10^5-element sums of losses.
-@inline(__always)
-func sumOf(_ values: UnsafePointer<Float>, _ count: Int) -> Float {
-    var lanes = SIMD8<Float>()
-    var i = 0
-    while i + 8 <= count {
-        lanes += UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
-        i += 8
-    }
-    var total = lanes.sum()
-    while i < count {
-        total += values[i]
-        i += 1
-    }
-    return total
-}

@@ -10,9 +10,7 @@ public func l2Normalize(_ x: Tensor, epsilon: Float = 1e-12) -> Tensor {
     let input = x.pointer, out = result.pointer, norm = norms.pointer
     for row in 0..<rows {
         let rowIn = input + row * length, rowOut = out + row * length
-        var squares: Float = 0
-        for i in 0..<length { squares += rowIn[i] * rowIn[i] }
-        norm[row] = max(squares.squareRoot(), epsilon)
+        norm[row] = max(dotProduct(rowIn, rowIn, length).squareRoot(), epsilon)
         let inverse = 1 / norm[row]
         for i in 0..<length { rowOut[i] = rowIn[i] * inverse }
     }
@@ -22,8 +20,7 @@ public func l2Normalize(_ x: Tensor, epsilon: Float = 1e-12) -> Tensor {
         // d(x/‖x‖) = (g − y (g·y)) / ‖x‖
         for row in 0..<rows {
             let rowY = y + row * length, rowG = g + row * length, rowDX = dx + row * length
-            var dot: Float = 0
-            for i in 0..<length { dot += rowG[i] * rowY[i] }
+            let dot = dotProduct(rowG, rowY, length)
             let inverse = 1 / norms.pointer[row]
             for i in 0..<length { rowDX[i] += (rowG[i] - rowY[i] * dot) * inverse }
         }

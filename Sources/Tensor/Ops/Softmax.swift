@@ -34,11 +34,10 @@ public func logSoftmax(_ x: Tensor) -> Tensor {
     Parallel.forEachChunk(rows, grain: max(1, 8192 / max(length, 1))) { range in
         for row in range {
             let rowIn = input + row * length, rowOut = out + row * length
-            var maximum = -Float.infinity
-            for i in 0..<length { maximum = max(maximum, rowIn[i]) }
-            var total: Float = 0
-            for i in 0..<length { total += FastMath.exp(rowIn[i] - maximum) }
-            let logTotal = maximum + logf(total)
+            let maximum = maximumOf(rowIn, length)
+            // Use the output row as scratch for the exponentials, then overwrite it.
+            for i in 0..<length { rowOut[i] = FastMath.exp(rowIn[i] - maximum) }
+            let logTotal = maximum + logf(sumOf(rowOut, length))
             for i in 0..<length { rowOut[i] = rowIn[i] - logTotal }
         }
     }
@@ -55,25 +54,19 @@ public func logSoftmax(_ x: Tensor) -> Tensor {
     return result
 }
 
-/// Numerically stable softmax of one row (subtract the maximum first).
+/// Numerically stable softmax of one row (subtract the maximum first). `input` may equal
+/// `output`. The exp loop and the sum are separate so both vectorise.
 @inline(__always)
 func softmaxRow(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ length: Int) {
-    var maximum = -Float.infinity
-    for i in 0..<length { maximum = max(maximum, input[i]) }
-    var total: Float = 0
-    for i in 0..<length {
-        let e = FastMath.exp(input[i] - maximum)
-        output[i] = e
-        total += e
-    }
-    let scale = 1 / total
+    let maximum = maximumOf(input, length)
+    for i in 0..<length { output[i] = FastMath.exp(input[i] - maximum) }
+    let scale = 1 / sumOf(output, length)
     for i in 0..<length { output[i] *= scale }
 }
 
 /// dx_i += y_i * (g_i - sum_j g_j y_j)
 @inline(__always)
 func softmaxBackwardRow(_ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ length: Int) {
-    var dot: Float = 0
-    for i in 0..<length { dot += g[i] * y[i] }
+    let dot = dotProduct(g, y, length)
     for i in 0..<length { dx[i] += y[i] * (g[i] - dot) }
 }

@@ -1,0 +1,74 @@
+/// Row reductions with explicit 8-lane accumulators.
+///
+/// Without fast-math the compiler must add floats in source order, so a plain `total += x` loop
+/// never vectorises — and a loop that both computes and accumulates (exp then sum) loses its
+/// vectorisation too. These helpers keep the reduction separate and 8-wide; the different
+/// summation order is also slightly more accurate for long rows.
+
+@inline(__always)
+func sumOf(_ values: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= count {
+        lanes += UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var total = lanes.sum()
+    while i < count {
+        total += values[i]
+        i += 1
+    }
+    return total
+}
+
+@inline(__always)
+func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= count {
+        lanes += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var total = lanes.sum()
+    while i < count {
+        total += a[i] * b[i]
+        i += 1
+    }
+    return total
+}
+
+/// Sum of squared deviations from `mean` (a variance numerator).
+@inline(__always)
+func squaredDeviationSum(_ values: UnsafePointer<Float>, _ count: Int, mean: Float) -> Float {
+    var lanes = SIMD8<Float>()
+    let center = SIMD8<Float>(repeating: mean)
+    var i = 0
+    while i + 8 <= count {
+        let d = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self) - center
+        lanes += d * d
+        i += 8
+    }
+    var total = lanes.sum()
+    while i < count {
+        let d = values[i] - mean
+        total += d * d
+        i += 1
+    }
+    return total
+}
+
+@inline(__always)
+func maximumOf(_ values: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>(repeating: -.infinity)
+    var i = 0
+    while i + 8 <= count {
+        lanes = pointwiseMax(lanes, UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self))
+        i += 8
+    }
+    var result = lanes.max()
+    while i < count {
+        result = max(result, values[i])
+        i += 1
+    }
+    return result
+}
