@@ -20,7 +20,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "clipcanvas", targets: ["clipcanvas"]),
-        .library(name: "ClipCanvas", targets: ["Tensor", "Scene", "Output"]),
+        .library(name: "ClipCanvas", targets: ["Tensor", "Models", "Scene", "Output"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -31,24 +31,29 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // libpng and libjpeg behind calls that return errors instead of longjmp-ing through Swift.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
 
         // Layers.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(
+            name: "Models", dependencies: ["Tensor", "CZlib"],
+            resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz")], swiftSettings: fastMath),
         .target(name: "Scene", swiftSettings: fastMath),
         .target(name: "Output", dependencies: ["Scene", "CCairo", "CImageCodecs"], swiftSettings: fastMath),
         .executableTarget(
             name: "clipcanvas",
             dependencies: [
-                "Tensor", "Scene", "Output",
+                "Tensor", "Models", "Scene", "Output",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
 
         // Tests.
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SceneTests", dependencies: ["Scene", "Output"]),
         .testTarget(
             name: "OutputTests", dependencies: ["Output", "Scene", "CCairo"], resources: [.copy("Fixtures")]),

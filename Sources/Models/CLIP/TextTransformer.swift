@@ -1,0 +1,38 @@
+import Tensor
+
+/// CLIP's text tower: token + position embeddings -> causal blocks -> ln_final -> the features
+/// at each prompt's end-of-text token -> projection.
+final class TextTransformer {
+    let width: Int
+    let contextLength: Int
+    let tokenEmbedding: Tensor
+    let positionalEmbedding: Tensor
+    let blocks: [TransformerBlock]
+    let lnFinalWeight: Tensor, lnFinalBias: Tensor
+    let projection: Tensor
+
+    init(_ weights: inout WeightTable, architecture: CLIPArchitecture) throws {
+        width = architecture.textWidth
+        contextLength = architecture.contextLength
+        tokenEmbedding = try weights.take("token_embedding.weight", [architecture.vocabularySize, width])
+        positionalEmbedding = try weights.take("positional_embedding", [contextLength, width])
+        blocks = try (0..<architecture.textLayers).map {
+            try TransformerBlock(&weights, prefix: "transformer.resblocks.\($0)", width: architecture.textWidth, heads: architecture.textHeads, activation: architecture.activation)
+        }
+        lnFinalWeight = try weights.take("ln_final.weight", [width])
+        lnFinalBias = try weights.take("ln_final.bias", [width])
+        projection = try weights.take("text_projection", [width, architecture.embedDimension])
+    }
+
+    /// `tokens` holds one row of `contextLength` ids per prompt; `endIndices` the position of
+    /// each prompt's end-of-text token (the argmax of the ids, as OpenAI pools).
+    func callAsFunction(tokens: [[Int]], endIndices: [Int]) -> Tensor {
+        let batch = tokens.count
+        let embedded = tokenEmbedding.gatherRows(tokens.flatMap { $0 }).reshaped([batch, contextLength, width])
+        var x = embedded + positionalEmbedding
+        for block in blocks { x = block(x, causal: true).output }
+        let ends = endIndices.enumerated().map { $0.offset * contextLength + $0.element }
+        let pooled = x.reshaped([batch * contextLength, width]).gatherRows(ends)
+        return matmul(layerNorm(pooled, weight: lnFinalWeight, bias: lnFinalBias), projection)
+    }
+}

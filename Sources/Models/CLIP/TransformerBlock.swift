@@ -1,0 +1,42 @@
+import Tensor
+
+/// One pre-LN residual block of a CLIP transformer (vision or text):
+/// x + attn(ln_1(x)), then x + mlp(ln_2(x)), with the MLP's activation per architecture.
+final class TransformerBlock {
+    let heads: Int
+    let activation: CLIPArchitecture.Activation
+    let ln1Weight: Tensor, ln1Bias: Tensor
+    let inProjection: Tensor, inProjectionBias: Tensor
+    let outProjection: Tensor, outProjectionBias: Tensor
+    let ln2Weight: Tensor, ln2Bias: Tensor
+    let fc: Tensor, fcBias: Tensor
+    let projection: Tensor, projectionBias: Tensor
+
+    init(_ weights: inout WeightTable, prefix: String, width: Int, heads: Int, activation: CLIPArchitecture.Activation) throws {
+        self.heads = heads
+        self.activation = activation
+        ln1Weight = try weights.take("\(prefix).ln_1.weight", [width])
+        ln1Bias = try weights.take("\(prefix).ln_1.bias", [width])
+        inProjection = try weights.take("\(prefix).attn.in_proj_weight", [3 * width, width])
+        inProjectionBias = try weights.take("\(prefix).attn.in_proj_bias", [3 * width])
+        outProjection = try weights.take("\(prefix).attn.out_proj.weight", [width, width])
+        outProjectionBias = try weights.take("\(prefix).attn.out_proj.bias", [width])
+        ln2Weight = try weights.take("\(prefix).ln_2.weight", [width])
+        ln2Bias = try weights.take("\(prefix).ln_2.bias", [width])
+        fc = try weights.take("\(prefix).mlp.c_fc.weight", [4 * width, width])
+        fcBias = try weights.take("\(prefix).mlp.c_fc.bias", [4 * width])
+        projection = try weights.take("\(prefix).mlp.c_proj.weight", [width, 4 * width])
+        projectionBias = try weights.take("\(prefix).mlp.c_proj.bias", [width])
+    }
+
+    /// `x` is [B, T, width]. Returns the block output and the attention probabilities
+    /// [B, heads, T, T].
+    func callAsFunction(_ x: Tensor, causal: Bool) -> (output: Tensor, attention: Tensor) {
+        let qkv = linear(layerNorm(x, weight: ln1Weight, bias: ln1Bias), weight: inProjection, bias: inProjectionBias)
+        let attended = attention(packed: qkv, heads: heads, causal: causal)
+        let afterAttention = x + linear(attended.output, weight: outProjection, bias: outProjectionBias)
+        let hidden = linear(layerNorm(afterAttention, weight: ln2Weight, bias: ln2Bias), weight: fc, bias: fcBias)
+        let activated = activation == .quickGELU ? quickGELU(hidden) : gelu(hidden)
+        return (afterAttention + linear(activated, weight: projection, bias: projectionBias), attended.probabilities)
+    }
+}

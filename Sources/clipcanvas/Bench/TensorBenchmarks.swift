@@ -1,0 +1,81 @@
+import CBLAS
+import Tensor
+
+/// The tensor engine's cases (issue 3): raw sgemm at the ViT-B/32 shapes as the yardstick, the
+/// same products through `linear`, and the non-matmul kernels of one transformer block.
+enum TensorBenchmarks {
+    /// ViT-B/32 at batch 8: 8 images x 50 tokens = 400 rows of width 768.
+    static let rows = 400, width = 768, heads = 12, tokens = 50, batch = 8
+
+    static var cases: [BenchmarkCase] {
+        var cases: [BenchmarkCase] = []
+        for outFeatures in [768, 2304, 3072] {
+            cases.append(sgemmCase(m: rows, k: width, n: outFeatures))
+        }
+        cases.append(
+            BenchmarkCase("linear.fwd.400x768x3072", flops: 2.0 * 400 * 768 * 3072) {
+                let x = random([rows, width], seed: 1), w = random([3072, width], seed: 2), b = random([3072], seed: 3)
+                return { _ = linear(x, weight: w, bias: b) }
+            })
+        cases.append(
+            BenchmarkCase("linear.fwdbwd.400x768x3072", flops: 4.0 * 400 * 768 * 3072) {
+                let x = random([rows, width], seed: 1, requiresGrad: true), w = random([3072, width], seed: 2), b = random([3072], seed: 3)
+                return {
+                    linear(x, weight: w, bias: b).sum().backward()
+                    x.zeroGrad()
+                }
+            })
+        cases.append(
+            BenchmarkCase("layernorm.fwdbwd.400x768") {
+                let x = random([rows, width], seed: 4, requiresGrad: true), w = random([width], seed: 5), b = random([width], seed: 6)
+                return {
+                    layerNorm(x, weight: w, bias: b).sum().backward()
+                    x.zeroGrad()
+                }
+            })
+        cases.append(
+            BenchmarkCase("attention.fwdbwd.b8t50h12d64", flops: 3 * 4.0 * 8 * 12 * 50 * 50 * 64) {
+                let qkv = random([batch, tokens, 3 * width], seed: 7, requiresGrad: true)
+                return {
+                    attention(packed: qkv, heads: heads).output.sum().backward()
+                    qkv.zeroGrad()
+                }
+            })
+        cases.append(
+            BenchmarkCase("gelu.fwdbwd.400x3072") {
+                let x = random([rows, 3072], seed: 8, requiresGrad: true)
+                return {
+                    quickGELU(x).sum().backward()
+                    x.zeroGrad()
+                }
+            })
+        cases.append(
+            BenchmarkCase("gelu-erf.fwdbwd.400x3072") {
+                let x = random([rows, 3072], seed: 8, requiresGrad: true)
+                return {
+                    gelu(x).sum().backward()
+                    x.zeroGrad()
+                }
+            })
+        cases += VitBlockBenchmark.cases
+        return cases
+    }
+
+    private static func sgemmCase(m: Int, k: Int, n: Int) -> BenchmarkCase {
+        BenchmarkCase("sgemm.\(m)x\(k)x\(n)", flops: 2.0 * Double(m * k * n)) {
+            let a = random([m, k], seed: 10), b = random([n, k], seed: 11), c = Tensor(zeros: [m, n])
+            return {
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a.pointer, Int32(k),
+                    b.pointer, Int32(k), 0, c.pointer, Int32(n))
+            }
+        }
+    }
+}
+
+func random(_ shape: [Int], seed: UInt64, requiresGrad: Bool = false) -> Tensor {
+    var generator = SeededGenerator(seed: seed)
+    let tensor = Tensor.uniform(shape, -1, 1, generator: &generator)
+    tensor.requiresGrad = requiresGrad
+    return tensor
+}

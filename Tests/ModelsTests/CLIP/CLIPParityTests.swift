@@ -1,0 +1,109 @@
+import Foundation
+import Models
+import Tensor
+import XCTest
+
+/// CLIP against the PyTorch reference (open_clip) on identical deterministic weights and inputs:
+/// embeddings and features within 1e-4 relative, input gradients within 1e-3.
+final class CLIPParityTests: XCTestCase {
+    private func model(_ name: String, _ architecture: CLIPArchitecture) throws -> CLIPModel {
+        try CLIPModel(weights: SyntheticWeights.stateDict(for: architecture), architecture: architecture, name: name)
+    }
+
+    /// Embeddings, logits and the input gradient of sum_b cos(image_b, text_0).
+    private func checkCommonOutputs(_ model: CLIPModel, _ fixture: ParityFixture, imageName: String) {
+        let resolution = model.imageResolution
+        let images = ParityFixture.uniformInput(imageName, [2, 3, resolution, resolution])
+        images.requiresGrad = true
+        let imageEmbedding = model.imageEmbedding(CLIPModel.normalize(images))
+        assertMatches(imageEmbedding.values, fixture.tensor("image_embedding").values, relative: 1e-4, "image embedding")
+
+        let tokens = fixture.index.metadata.tokens
+        let ends = tokens.map { row in row.indices.max { row[$0] < row[$1] }! }
+        let textEmbedding = model.encodeText(tokens: tokens, endIndices: ends)
+        assertMatches(textEmbedding.values, fixture.tensor("text_embedding").values, relative: 1e-4, "text embedding")
+
+        let logits = matmul(l2Normalize(imageEmbedding.detached()), l2Normalize(textEmbedding), transposeB: true) * model.logitScale
+        assertMatches(logits.values, fixture.tensor("logits_per_image").values, relative: 1e-4, "logits")
+
+        let reference = fixture.tensor("text_embedding")
+        let textZero = Tensor(shape: [1, reference.shape[1]], values: Array(reference.values.prefix(reference.shape[1])))
+        (l2Normalize(imageEmbedding) * l2Normalize(textZero)).sum().backward()
+        let perImage = 3 * resolution * resolution
+        assertMatches(Array(images.grad!.values.prefix(perImage)), fixture.tensor("input_gradient_image0").values, relative: 1e-3, "input gradient")
+    }
+
+    func testViTB32MatchesReference() throws {
+        let fixture = try ParityFixture("vit-b-32")
+        let model = try model("ViT-B/32", CLIPArchitecture.known["ViT-B/32"]!)
+        checkCommonOutputs(model, fixture, imageName: "parity.images")
+
+        let image = ParityFixture.uniformInput("parity.images", [2, 3, 224, 224]).slice(axis: 0, start: 0, length: 1)
+        let features = model.encodeImage(CLIPModel.normalize(image), capture: VisionCapture(blockTokens: true, attention: true))
+        for index in [0, 5, 11] {
+            assertMatches(features.blockTokens[index].values, fixture.tensor("block\(index)_tokens_image0").values, relative: 1e-4, "block \(index) tokens")
+        }
+        assertMatches(features.attention[0].values, fixture.tensor("block0_attention_image0").values, relative: 1e-4, "block 0 attention")
+        // Head-averaged class-token rows, per block.
+        var classRows: [Float] = []
+        for attention in features.attention {
+            let probabilities = attention.values  // [1, 12, 50, 50]
+            for key in 0..<50 {
+                classRows.append((0..<12).map { probabilities[$0 * 2500 + key] }.reduce(0, +) / 12)
+            }
+        }
+        assertMatches(classRows, fixture.tensor("cls_attention_mean_image0").values, relative: 1e-4, "class-token attention")
+    }
+
+    func testRN101MatchesReference() throws {
+        let fixture = try ParityFixture("rn101")
+        let model = try model("RN101", CLIPArchitecture.known["RN101"]!)
+        checkCommonOutputs(model, fixture, imageName: "parity.images")
+
+        let image = ParityFixture.uniformInput("parity.images", [2, 3, 224, 224]).slice(axis: 0, start: 0, length: 1)
+        let features = model.encodeImage(CLIPModel.normalize(image), capture: VisionCapture(stages: true))
+        XCTAssertEqual(features.stages.count, 5)
+        for (index, stage) in features.stages.enumerated() {
+            let channels = stage.shape[1], spatial = stage.shape[2] * stage.shape[3]
+            let means = stage.mean(axes: [2, 3]).values
+            assertMatches(means, fixture.tensor("stage\(index)_channel_means_image0").values, relative: 1e-4, "stage \(index) channel means")
+            XCTAssertEqual(means.count, channels)
+            assertMatches(Array(stage.values.prefix(2 * spatial)), fixture.tensor("stage\(index)_first_channels_image0").values, relative: 1e-4, "stage \(index) maps")
+        }
+    }
+
+    /// A reduced text tower (width 128, 2 layers, 2 heads) and a tiny ViT, with exact GELU as some
+    /// OpenCLIP models use.
+    func testReducedModelWithGELUMatchesReference() throws {
+        let fixture = try ParityFixture("reduced-gelu")
+        let architecture = CLIPArchitecture(
+            vision: .transformer(width: 64, layers: 1, patchSize: 32), imageResolution: 64, embedDimension: 64,
+            textWidth: 128, textLayers: 2, activation: .gelu)
+        let weights = SyntheticWeights.stateDict(for: architecture)
+        var inferred = try CLIPArchitecture(inferringFrom: weights.mapValues(\.shape))
+        inferred.activation = .gelu
+        XCTAssertEqual(inferred, architecture)
+        checkCommonOutputs(try model("reduced", architecture), fixture, imageName: "parity.images.small")
+    }
+
+    func testArchitectureInferredFromShapes() throws {
+        for (name, architecture) in CLIPArchitecture.known {
+            let shapes = Dictionary(uniqueKeysWithValues: architecture.parameterShapes.map { ($0.name, $0.shape) })
+            XCTAssertEqual(try CLIPArchitecture(inferringFrom: shapes), architecture, name)
+        }
+    }
+
+    func testMissingAndMisshapenWeightsAreClearErrors() throws {
+        let architecture = CLIPArchitecture(vision: .transformer(width: 64, layers: 1, patchSize: 32), imageResolution: 64, embedDimension: 64, textWidth: 128, textLayers: 1)
+        var weights = SyntheticWeights.stateDict(for: architecture)
+        weights["visual.ln_post.weight"] = nil
+        XCTAssertThrowsError(try CLIPModel(weights: weights, architecture: architecture, name: "test.pt")) { error in
+            XCTAssertEqual(error as? ModelError, .missingTensor(name: "visual.ln_post.weight", model: "test.pt"))
+        }
+        weights = SyntheticWeights.stateDict(for: architecture)
+        weights["ln_final.weight"] = Tensor(zeros: [127])
+        XCTAssertThrowsError(try CLIPModel(weights: weights, architecture: architecture, name: "test.pt")) { error in
+            XCTAssertEqual(error as? ModelError, .wrongShape(name: "ln_final.weight", expected: [128], found: [127]))
+        }
+    }
+}
