@@ -3,7 +3,7 @@
 #   make test   install the system libraries, build in release mode, run every test
 # Both are idempotent and non-interactive.
 
-SYSTEM_PACKAGES := libcairo2-dev libopenblas-dev libpng-dev libjpeg-dev pkg-config
+SYSTEM_PACKAGES := libcairo2-dev libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev pkg-config librsvg2-bin python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build demo test bench clean

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Output
+import Scene
+
+/// `clipcanvas render SCENE -o OUT...`: converts a scene between formats and sizes.
+struct Render: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a scene (JSON or SVG) as SVG, PNG, PDF or JSON.",
+        discussion: """
+            The format of each output follows its extension. Vector outputs stay vectors: an SVG \
+            keeps the canvas as its viewBox, so it is crisp at any size. All outputs are written \
+            only if every one of them can be; a failed run leaves existing files untouched.
+            """)
+
+    @Argument(help: "The scene: a JSON scene file (see docs/scene-format.md) or an SVG drawing.")
+    var scene: String
+
+    @Option(name: .shortAndLong, help: "An output file: .svg, .png, .pdf or .json. Repeat for several.")
+    var output: [String] = []
+
+    @Option(help: "Size in pixels of the output's longer side (default: the canvas size).")
+    var size: Int?
+
+    func validate() throws {
+        guard !output.isEmpty else {
+            throw ValidationError("give at least one output file with -o, e.g. -o drawing.svg")
+        }
+        if let size, !(1...CairoRenderer.maximumPixelSide).contains(size) {
+            throw ValidationError("--size must be between 1 and \(CairoRenderer.maximumPixelSide), found \(size)")
+        }
+        for path in output {
+            do {
+                _ = try SceneExport.Format(path: path)
+            } catch {
+                throw ValidationError(String(describing: error))
+            }
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let loaded = try SceneFile.load(scene)
+            for warning in loaded.warnings {
+                printToStandardError("warning: \(scene): \(warning)")
+            }
+            try SceneExport.write(loaded.scene, to: output, longerSide: size)
+        }
+    }
+}
