@@ -42,7 +42,7 @@ let package = Package(
             name: "Models", dependencies: ["Tensor", "CZlib"],
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz")], swiftSettings: fastMath),
         .target(name: "Scene", swiftSettings: fastMath),
-        .target(name: "Output", dependencies: ["Scene", "CCairo", "CImageCodecs"], swiftSettings: fastMath),
+        .target(name: "Output", dependencies: ["Scene", "Tensor", "CCairo", "CImageCodecs"], swiftSettings: fastMath),
         .executableTarget(
             name: "clipcanvas",
             dependencies: [
@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "SceneTests", dependencies: ["Scene", "Output"]),
         .testTarget(
             name: "OutputTests", dependencies: ["Output", "Scene", "CCairo"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["Output", "Scene"]),
+        .testTarget(name: "CLITests", dependencies: ["Output", "Scene", "Models", "Tensor"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -25,45 +25,8 @@ final class CLITests: XCTestCase {
             .appendingPathComponent("Samples/scenes/wave.json").path
     }
 
-    /// The `clipcanvas` executable from the same build as this test bundle: SwiftPM puts products
-    /// and the test bundle in one directory (.build/<configuration>/), so look beside the bundle
-    /// and in its parents (on macOS the bundle's executable sits deeper inside it).
-    private func executable() throws -> URL {
-        let starts = [Bundle.main.executableURL, Bundle.main.bundleURL, Bundle(for: CLITests.self).bundleURL].compactMap
-        { $0 }
-        for start in starts {
-            var directory = start.deletingLastPathComponent()
-            for _ in 0..<5 {
-                let candidate = directory.appendingPathComponent("clipcanvas")
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory),
-                    !isDirectory.boolValue,
-                    FileManager.default.isExecutableFile(atPath: candidate.path)
-                {
-                    return candidate
-                }
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        throw XCTSkip("clipcanvas binary not found beside the test bundle; build with --build-tests first")
-    }
-
     private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: outputData, as: UTF8.self),
-            String(decoding: errorData, as: UTF8.self)
-        )
+        try ClipCanvasBinary.run(arguments)
     }
 
     private func contents() throws -> [String] {

@@ -8,8 +8,9 @@ public struct CLIPArchitecture: Equatable, Sendable {
         case resNet(stageBlocks: [Int], width: Int)
     }
 
-    /// The activation of the transformer MLPs: OpenAI models use QuickGELU; some OpenCLIP
-    /// models were trained with exact GELU (their names lack "-quickgelu").
+    /// The activation of the transformer MLPs: OpenAI models use QuickGELU (x·σ(1.702x)); many
+    /// OpenCLIP/LAION models were trained with exact GELU, and nothing in the weights tells them
+    /// apart (a Hugging Face config.json does; otherwise the user says `--activation gelu`).
     public enum Activation: String, Equatable, Sendable {
         case quickGELU = "quickgelu"
         case gelu
