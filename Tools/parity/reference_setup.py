@@ -41,6 +41,14 @@ def counter_uniform(seed: int, count: int) -> np.ndarray:
     return (bits >> np.uint64(40)).astype(np.float32) * np.float32(1.0 / 16777216.0)
 
 
+def counter_bits(seed: int, index: int) -> int:
+    """The 64 random bits behind element `index` of stream `seed`, in exact Python integers."""
+    z = (seed * GOLDEN + index + 1) & MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return z ^ (z >> 31)
+
+
 def distribution(name: str, shape) -> tuple:
     """(center, half-range) per tensor: mirrors SyntheticWeights.distribution in Swift."""
     leaf = name.split(".")[-1]

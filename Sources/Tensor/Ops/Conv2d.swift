@@ -1,0 +1,295 @@
+/// 2-D convolution over NCHW images (cross-correlation, as PyTorch's `conv2d`), through im2col
+/// and sgemm.
+///
+/// The input is unfolded into a column matrix [Cin·kH·kW, Hout·Wout] (one row per kernel tap,
+/// holding what that tap sees at every output position), and the output is the product
+/// `weight [Cout, Cin·kH·kW] · columns`. The unfold goes one block of input channels at a time,
+/// each block's product accumulating into the output, so a block is still in cache when sgemm
+/// reads it and the one column buffer per call stays a few megabytes. Images run one after
+/// another, since sgemm already uses every core; small feature maps (a ResNet's 7x7 stage) would
+/// give sgemm too few columns to run at full speed, so there a few images share one column
+/// matrix side by side. A 1x1 convolution with stride 1 and no padding is already in column
+/// form, so a lone image skips the unfold.
+///
+/// Backward: dX = col2im(weightᵀ · dY) and dW += dY · columnsᵀ, block by block (the columns are
+/// unfolded again rather than cached, which would hold a column matrix per image for the life of
+/// the graph). A frozen weight skips its products and an input that needs no gradient skips the
+/// others, so CLIP's input-gradient pass costs one sgemm per layer, image group and block.
+
+/// Positions a sliding window of `kernel` takes along an axis of `size` (PyTorch's floor rule).
+func slidingWindowCount(_ size: Int, kernel: Int, stride: Int, padding: Int) -> Int {
+    (size + 2 * padding - kernel) / stride + 1
+}
+
+/// The shapes of one convolution, for one image.
+struct ConvolutionGeometry {
+    let inChannels: Int
+    let height: Int
+    let width: Int
+    let kernelHeight: Int
+    let kernelWidth: Int
+    let strideY: Int
+    let strideX: Int
+    let paddingY: Int
+    let paddingX: Int
+    let outHeight: Int
+    let outWidth: Int
+
+    /// Rows of the column matrix: one per (input channel, kernel tap).
+    var patchSize: Int { inChannels * kernelHeight * kernelWidth }
+    var outPlane: Int { outHeight * outWidth }
+    var inPlane: Int { height * width }
+    var imageSize: Int { inChannels * height * width }
+
+    /// When the column matrix would equal the image itself.
+    var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && strideY == 1 && strideX == 1 && paddingY == 0 && paddingX == 0
+    }
+
+    /// Output columns `first..<end` whose kernel tap `tapX` lands inside the image (not in the
+    /// padding), so the unfold loops copy a run with no per-element test.
+    func validOutputColumns(tapX: Int) -> (first: Int, end: Int) {
+        // Input column of output column `ow` is ow * strideX - paddingX + tapX.
+        let offset = tapX - paddingX
+        let first = offset >= 0 ? 0 : (-offset + strideX - 1) / strideX
+        let lastInput = width - 1 - offset
+        let end = lastInput < 0 ? 0 : min(outWidth, lastInput / strideX + 1)
+        return (min(first, outWidth), max(end, min(first, outWidth)))
+    }
+
+    /// Input-channel chunks for parallel unfolding: enough values per chunk to pay a thread hop.
+    var channelGrain: Int { max(1, 32_768 / max(1, kernelHeight * kernelWidth * outPlane)) }
+}
+
+/// Unfolds one image [Cin, H, W] into its column matrix [Cin·kH·kW, Hout·Wout], whose rows lie
+/// `rowStride` apart (wider than Hout·Wout when several images share the matrix); taps that fall
+/// in the padding read zero.
+func im2col(
+    _ image: UnsafePointer<Float>, channels: Range<Int>, into columns: UnsafeMutablePointer<Float>, rowStride: Int,
+    _ geometry: ConvolutionGeometry
+) {
+    let g = geometry
+    Parallel.forEachChunk(channels.count, grain: g.channelGrain) { chunk in
+        for block in chunk {
+            let plane = image + (channels.lowerBound + block) * g.inPlane
+            for tapY in 0..<g.kernelHeight {
+                for tapX in 0..<g.kernelWidth {
+                    let row = columns + ((block * g.kernelHeight + tapY) * g.kernelWidth + tapX) * rowStride
+                    let (first, end) = g.validOutputColumns(tapX: tapX)
+                    let run = end - first
+                    for oh in 0..<g.outHeight {
+                        let target = row + oh * g.outWidth
+                        let ih = oh * g.strideY - g.paddingY + tapY
+                        guard ih >= 0 && ih < g.height else {
+                            target.update(repeating: 0, count: g.outWidth)
+                            continue
+                        }
+                        let source = plane + ih * g.width + first * g.strideX - g.paddingX + tapX
+                        for ow in 0..<first { target[ow] = 0 }
+                        if g.strideX == 1 {
+                            (target + first).update(from: source, count: run)
+                        } else {
+                            for t in 0..<run { target[first + t] = source[t * g.strideX] }
+                        }
+                        for ow in end..<g.outWidth { target[ow] = 0 }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of `im2col`: adds every column entry back onto the input pixel it was read from.
+/// Each input channel owns its own rows of the column matrix, so channels accumulate in parallel.
+func col2im(
+    _ columns: UnsafePointer<Float>, rowStride: Int, channels: Range<Int>, addingInto image: UnsafeMutablePointer<Float>,
+    _ geometry: ConvolutionGeometry
+) {
+    let g = geometry
+    Parallel.forEachChunk(channels.count, grain: g.channelGrain) { chunk in
+        for block in chunk {
+            let plane = image + (channels.lowerBound + block) * g.inPlane
+            for tapY in 0..<g.kernelHeight {
+                for tapX in 0..<g.kernelWidth {
+                    let row = columns + ((block * g.kernelHeight + tapY) * g.kernelWidth + tapX) * rowStride
+                    let (first, end) = g.validOutputColumns(tapX: tapX)
+                    let run = end - first
+                    for oh in 0..<g.outHeight {
+                        let ih = oh * g.strideY - g.paddingY + tapY
+                        guard ih >= 0 && ih < g.height else { continue }
+                        let source = row + oh * g.outWidth + first
+                        let target = plane + ih * g.width + first * g.strideX - g.paddingX + tapX
+                        if g.strideX == 1 {
+                            for t in 0..<run { target[t] += source[t] }
+                        } else {
+                            for t in 0..<run { target[t * g.strideX] += source[t] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Columns below which sgemm slows down (by a quarter at 49, a 7x7 map; it is at full speed from
+/// about 196, a 14x14 map), so smaller feature maps are grouped several images to a column matrix.
+private let minimumGroupColumns = 192
+
+/// Floats of column matrix unfolded at a time (2 MB), so a block stays in cache between the
+/// unfold and its sgemm, which would otherwise stream a column matrix of megabytes per image
+/// through memory twice ...
+private let columnBlockFloats = 1 << 19
+
+/// ... but never fewer rows than this, below which sgemm's inner dimension is too short to run at
+/// full speed (large feature maps get fewer, taller-than-cache blocks instead).
+private let minimumColumnBlockRows = 384
+
+/// 2-D convolution of `x` [N, Cin, H, W] with `weight` [Cout, Cin, kH, kW] (PyTorch's layout)
+/// plus an optional `bias` [Cout]; the same `stride` and zero `padding` on both axes.
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+    conv2d(x, weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding))
+}
+
+/// 2-D convolution with a separate stride and zero padding per axis, each given as
+/// (vertical, horizontal).
+public func conv2d(
+    _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (height: Int, width: Int), padding: (height: Int, width: Int)
+) -> Tensor {
+    precondition(x.rank == 4, "conv2d input must be [N, C, H, W], got \(x.shape)")
+    precondition(weight.rank == 4 && weight.shape[1] == x.shape[1], "conv2d weight \(weight.shape) does not fit input \(x.shape)")
+    precondition(
+        stride.height > 0 && stride.width > 0 && padding.height >= 0 && padding.width >= 0,
+        "conv2d: invalid stride \(stride) or padding \(padding)")
+    let batch = x.shape[0], outChannels = weight.shape[0]
+    if let bias { precondition(bias.count == outChannels, "conv2d bias \(bias.shape) for \(outChannels) output channels") }
+    let geometry = ConvolutionGeometry(
+        inChannels: x.shape[1], height: x.shape[2], width: x.shape[3],
+        kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+        strideY: stride.height, strideX: stride.width, paddingY: padding.height, paddingX: padding.width,
+        outHeight: slidingWindowCount(x.shape[2], kernel: weight.shape[2], stride: stride.height, padding: padding.height),
+        outWidth: slidingWindowCount(x.shape[3], kernel: weight.shape[3], stride: stride.width, padding: padding.width))
+    precondition(geometry.outHeight > 0 && geometry.outWidth > 0, "conv2d: kernel \(weight.shape) larger than padded input \(x.shape)")
+    let patchSize = geometry.patchSize, outPlane = geometry.outPlane, imageSize = geometry.imageSize
+    let taps = geometry.kernelHeight * geometry.kernelWidth
+    let groupSize = min(batch, max(1, (minimumGroupColumns + outPlane - 1) / outPlane))
+    // Row stride of the column matrix and of the staging block: a group's images side by side.
+    let groupWidth = groupSize * outPlane
+    let unfolds = !geometry.isPointwise || groupSize > 1
+    // Input channels unfolded at a time, split evenly.
+    let cacheChannels = max(columnBlockFloats / (taps * groupWidth), (minimumColumnBlockRows + taps - 1) / taps, 1)
+    let blockCount = unfolds ? (geometry.inChannels + cacheChannels - 1) / cacheChannels : 1
+    let blockChannels = (geometry.inChannels + blockCount - 1) / blockCount
+    let channelBlocks = Swift.stride(from: 0, to: geometry.inChannels, by: blockChannels).map {
+        $0..<min($0 + blockChannels, geometry.inChannels)
+    }
+
+    let result = Tensor(uninitializedShape: [batch, outChannels, geometry.outHeight, geometry.outWidth])
+    let columns = unfolds ? Storage(uninitializedCount: blockChannels * taps * groupWidth) : nil
+    // A group's product comes out as [Cout, images·P]; it is moved into each image's planes.
+    let staging = groupSize > 1 ? Storage(uninitializedCount: outChannels * groupWidth) : nil
+    for first in Swift.stride(from: 0, to: batch, by: groupSize) {
+        let images = min(groupSize, batch - first)
+        let out = result.pointer + first * outChannels * outPlane
+        if staging == nil, let bias {
+            // Seed each output channel with its bias; sgemm then adds the products (beta = 1).
+            for o in 0..<outChannels { (out + o * outPlane).update(repeating: bias.pointer[o], count: outPlane) }
+        }
+        for (blockIndex, channels) in channelBlocks.enumerated() {
+            var patches = UnsafePointer(x.pointer + first * imageSize)
+            if let columns {
+                for j in 0..<images {
+                    im2col(
+                        x.pointer + (first + j) * imageSize, channels: channels, into: columns.pointer + j * outPlane,
+                        rowStride: groupWidth, geometry)
+                }
+                patches = UnsafePointer(columns.pointer)
+            }
+            let accumulate: Float = blockIndex > 0 || (staging == nil && bias != nil) ? 1 : 0
+            gemm(
+                transposeA: false, transposeB: false, m: outChannels, n: images * outPlane, k: channels.count * taps,
+                a: weight.pointer + channels.lowerBound * taps, lda: patchSize, b: patches, ldb: groupWidth,
+                beta: accumulate, c: staging?.pointer ?? out, ldc: groupWidth)
+        }
+        if let staging {
+            let block = staging.pointer
+            Parallel.forEachChunk(outChannels, grain: max(1, 16_384 / groupWidth)) { range in
+                for o in range {
+                    let shift = bias?.pointer[o] ?? 0
+                    for j in 0..<images {
+                        let source = block + o * groupWidth + j * outPlane, target = out + (j * outChannels + o) * outPlane
+                        for p in 0..<outPlane { target[p] = source[p] + shift }
+                    }
+                }
+            }
+        }
+    }
+
+    result.recordIfNeeded(bias.map { [x, weight, $0] } ?? [x, weight]) { _, outputGrad in
+        let g = outputGrad.pointer
+        if let bias, let dBias = bias.gradientBuffer() {
+            Parallel.forEachChunk(outChannels, grain: max(1, 16_384 / max(1, batch * outPlane))) { range in
+                for o in range {
+                    for n in 0..<batch { dBias[o] += sumOf(g + (n * outChannels + o) * outPlane, outPlane) }
+                }
+            }
+        }
+        let dx = x.gradientBuffer()
+        let dWeight = weight.gradientBuffer()
+        guard dx != nil || dWeight != nil else { return }
+        let columns = unfolds ? Storage(uninitializedCount: blockChannels * taps * groupWidth) : nil
+        // A group's output gradient, gathered side by side as [Cout, images·P] for sgemm.
+        let staging = groupSize > 1 ? Storage(uninitializedCount: outChannels * groupWidth) : nil
+        for first in Swift.stride(from: 0, to: batch, by: groupSize) {
+            let images = min(groupSize, batch - first)
+            var gradOut = UnsafePointer(g + first * outChannels * outPlane)
+            if let staging {
+                let block = staging.pointer
+                Parallel.forEachChunk(outChannels, grain: max(1, 16_384 / groupWidth)) { range in
+                    for o in range {
+                        for j in 0..<images {
+                            (block + o * groupWidth + j * outPlane).update(from: gradOut + (j * outChannels + o) * outPlane, count: outPlane)
+                        }
+                    }
+                }
+                gradOut = UnsafePointer(block)
+            }
+            for channels in channelBlocks {
+                let blockRows = channels.count * taps, blockWeight = weight.pointer + channels.lowerBound * taps
+                if let dWeight {
+                    var patches = UnsafePointer(x.pointer + first * imageSize)
+                    if let columns {
+                        for j in 0..<images {
+                            im2col(
+                                x.pointer + (first + j) * imageSize, channels: channels, into: columns.pointer + j * outPlane,
+                                rowStride: groupWidth, geometry)
+                        }
+                        patches = UnsafePointer(columns.pointer)
+                    }
+                    // dW [Cout, block] += dY [Cout, images·P] · columnsᵀ [images·P, block]
+                    gemm(
+                        transposeA: false, transposeB: true, m: outChannels, n: blockRows, k: images * outPlane,
+                        a: gradOut, lda: groupWidth, b: patches, ldb: groupWidth,
+                        beta: 1, c: dWeight + channels.lowerBound * taps, ldc: patchSize)
+                }
+                guard let dx else { continue }
+                if let columns {
+                    // dColumns [block, images·P] = weightᵀ [block, Cout] · dY; the columns have
+                    // served dW already, so the same buffer takes them.
+                    gemm(
+                        transposeA: true, transposeB: false, m: blockRows, n: images * outPlane, k: outChannels,
+                        a: blockWeight, lda: patchSize, b: gradOut, ldb: groupWidth, beta: 0, c: columns.pointer, ldc: groupWidth)
+                    for j in 0..<images {
+                        col2im(
+                            columns.pointer + j * outPlane, rowStride: groupWidth, channels: channels,
+                            addingInto: dx + (first + j) * imageSize, geometry)
+                    }
+                } else {
+                    gemm(
+                        transposeA: true, transposeB: false, m: patchSize, n: outPlane, k: outChannels,
+                        a: weight.pointer, lda: patchSize, b: gradOut, ldb: outPlane, beta: 1, c: dx + first * imageSize, ldc: outPlane)
+                }
+            }
+        }
+    }
+    return result
+}
