@@ -20,7 +20,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "clipcanvas", targets: ["clipcanvas"]),
-        .library(name: "ClipCanvas", targets: ["Tensor", "Models", "Scene", "Output"]),
+        .library(name: "ClipCanvas", targets: ["Tensor", "Models", "Scene", "Output", "Guidance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -43,6 +43,7 @@ let package = Package(
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz")], swiftSettings: fastMath),
         .target(name: "Scene", swiftSettings: fastMath),
         .target(name: "Output", dependencies: ["Scene", "Tensor", "CCairo", "CImageCodecs"], swiftSettings: fastMath),
+        .target(name: "Guidance", dependencies: ["Tensor"], swiftSettings: fastMath),
         .executableTarget(
             name: "clipcanvas",
             dependencies: [
@@ -51,13 +52,15 @@ let package = Package(
             ],
             swiftSettings: fastMath),
 
-        // Tests.
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        // Tests, and the helpers they share (finite-difference gradient checks).
+        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SceneTests", dependencies: ["Scene", "Output"]),
         .testTarget(
             name: "OutputTests", dependencies: ["Output", "Scene", "CCairo"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["Output", "Scene", "Models", "Tensor"]),
+        .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

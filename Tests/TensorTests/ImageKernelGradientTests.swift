@@ -1,4 +1,5 @@
 import Tensor
+import TestSupport
 import XCTest
 
 /// Every image kernel's backward against finite differences, for each input that has one, on

@@ -1,4 +1,5 @@
 import Tensor
+import TestSupport
 import XCTest
 
 /// Layer norm and attention: forward values against naive float64 implementations written

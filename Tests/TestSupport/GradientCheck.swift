@@ -6,9 +6,9 @@ import XCTest
 /// The loss is a fixed random weighting of the op's output, summed in float64, so every output
 /// element contributes and rounding in the sum does not swamp the differences. Inputs are
 /// perturbed one element at a time (all of them for small tensors, an even sample for large
-/// ones). Tolerance: float32 forward passes with step h = 1e-2 agree with the analytic gradient
+/// ones). Shared by every test target (TensorTests, GuidanceTests, …). Tolerance: float32 forward passes with step h = 1e-2 agree with the analytic gradient
 /// to about 1e-3 relative to the gradient's scale; we allow `tolerance` (default 1e-2).
-func checkGradients(
+public func checkGradients(
     _ inputs: [Tensor], tolerance: Double = 1e-2, step: Float = 1e-2, maxProbes: Int = 64,
     file: StaticString = #filePath, line: UInt = #line, _ function: ([Tensor]) -> Tensor
 ) {
@@ -54,12 +54,12 @@ func checkGradients(
     }
 }
 
-func randomTensor(_ shape: [Int], seed: UInt64, _ low: Float = -1, _ high: Float = 1) -> Tensor {
+public func randomTensor(_ shape: [Int], seed: UInt64, _ low: Float = -1, _ high: Float = 1) -> Tensor {
     var generator = SeededGenerator(seed: seed)
     return Tensor.uniform(shape, low, high, generator: &generator)
 }
 
-func assertClose(_ actual: [Float], _ expected: [Double], tolerance: Double, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+public func assertClose(_ actual: [Float], _ expected: [Double], tolerance: Double, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(actual.count, expected.count, "element count \(message)", file: file, line: line)
     let worst = zip(actual, expected).map { abs(Double($0) - $1) }.max() ?? 0
     XCTAssertLessThan(worst, tolerance, "max abs difference \(worst) \(message)", file: file, line: line)
