@@ -28,9 +28,11 @@ final class TapeNode {
 
 extension Tensor {
     /// Records how to differentiate `self` (an op's fresh output) if any input needs a gradient.
-    /// The closure must not capture `self` (it receives it), so no reference cycle forms.
+    /// The closure must not capture `self` (it receives it), so no reference cycle forms, and it
+    /// adds each input's contribution into `input.gradientBuffer()` (skipping inputs for which that
+    /// is `nil`). Public so other layers can define fused differentiable ops (the rasterizer).
     @inlinable
-    func recordIfNeeded(_ inputs: [Tensor], backward: @escaping (_ output: Tensor, _ outputGrad: Tensor) -> Void) {
+    public func recordIfNeeded(_ inputs: [Tensor], backward: @escaping (_ output: Tensor, _ outputGrad: Tensor) -> Void) {
         recordNode(inputs, backward)
     }
 
@@ -42,8 +44,7 @@ extension Tensor {
 
     /// The gradient buffer to accumulate into, allocated zeroed on first use, or `nil` when no
     /// gradient is wanted for this tensor (so backward kernels skip that work entirely).
-    @usableFromInline
-    func gradientBuffer() -> UnsafeMutablePointer<Float>? {
+    public func gradientBuffer() -> UnsafeMutablePointer<Float>? {
         guard needsGrad else { return nil }
         if let grad { return grad.pointer }
         let buffer = Tensor(zeros: shape)
