@@ -20,7 +20,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "clipcanvas", targets: ["clipcanvas"]),
-        .library(name: "ClipCanvas", targets: ["Tensor", "Models", "Scene", "Output", "Guidance"]),
+        .library(name: "ClipCanvas", targets: ["Tensor", "Models", "Scene", "Output", "Guidance", "Raster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -43,11 +43,12 @@ let package = Package(
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz")], swiftSettings: fastMath),
         .target(name: "Scene", swiftSettings: fastMath),
         .target(name: "Output", dependencies: ["Scene", "Tensor", "CCairo", "CImageCodecs"], swiftSettings: fastMath),
+        .target(name: "Raster", dependencies: ["Tensor", "Scene"], swiftSettings: fastMath),
         .target(name: "Guidance", dependencies: ["Tensor"], swiftSettings: fastMath),
         .executableTarget(
             name: "clipcanvas",
             dependencies: [
-                "Tensor", "Models", "Scene", "Output",
+                "Tensor", "Models", "Scene", "Output", "Raster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
@@ -61,6 +62,7 @@ let package = Package(
             name: "OutputTests", dependencies: ["Output", "Scene", "CCairo"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["Output", "Scene", "Models", "Tensor"]),
         .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RasterTests", dependencies: ["Raster", "Scene", "Tensor", "Output"]),
     ],
     swiftLanguageModes: [.v5]
 )

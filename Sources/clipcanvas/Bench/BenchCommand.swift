@@ -71,5 +71,5 @@ struct Bench: ParsableCommand {
 
 /// Every layer's benchmark cases, by the names the issues give them.
 enum BenchmarkCatalog {
-    static var all: [BenchmarkCase] { TensorBenchmarks.cases + CLIPBenchmarks.cases }
+    static var all: [BenchmarkCase] { TensorBenchmarks.cases + CLIPBenchmarks.cases + RasterBenchmarks.cases }
 }
