@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Scene", swiftSettings: fastMath),
         .target(name: "Output", dependencies: ["Scene", "Tensor", "CCairo", "CImageCodecs"], swiftSettings: fastMath),
         .target(name: "Raster", dependencies: ["Tensor", "Scene"], swiftSettings: fastMath),
-        .target(name: "Guidance", dependencies: ["Tensor"], swiftSettings: fastMath),
+        .target(name: "Guidance", dependencies: ["Tensor", "Models"], swiftSettings: fastMath),
         .executableTarget(
             name: "clipcanvas",
             dependencies: [

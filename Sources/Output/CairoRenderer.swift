@@ -86,13 +86,7 @@ public enum CairoRenderer {
             ByteSink.write, Unmanaged.passUnretained(sink).toOpaque(), Double(width), Double(height))
         defer { cairo_surface_destroy(surface) }
         try check(cairo_surface_status(surface), "cannot create a PDF surface")
-        let context = cairo_create(surface)!
-        draw(
-            scene, in: context, scaleX: Double(width) / Double(scene.width),
-            scaleY: Double(height) / Double(scene.height))
-        let drawStatus = cairo_status(context)
-        cairo_destroy(context)
-        try check(drawStatus, "cannot draw the PDF")
+        try drawChecked(scene, on: surface!, width: width, height: height, failure: "cannot draw the PDF")
         cairo_surface_finish(surface)
         try check(cairo_surface_status(surface), "cannot write the PDF")
         return sink.data
@@ -105,14 +99,18 @@ public enum CairoRenderer {
         let surface = cairo_image_surface_create(format, Int32(width), Int32(height))!
         defer { cairo_surface_destroy(surface) }
         try check(cairo_surface_status(surface), "cannot create a \(width)x\(height) image")
+        try drawChecked(scene, on: surface, width: width, height: height, failure: "cannot draw the scene")
+        return try body(surface)
+    }
+
+    /// Draws `scene` scaled to `width × height` on a fresh context of `surface`, failing with
+    /// `failure` if Cairo reports an error.
+    private static func drawChecked(_ scene: Scene, on surface: OpaquePointer, width: Int, height: Int, failure: String) throws {
         let context = cairo_create(surface)!
-        draw(
-            scene, in: context, scaleX: Double(width) / Double(scene.width),
-            scaleY: Double(height) / Double(scene.height))
+        draw(scene, in: context, scaleX: Double(width) / Double(scene.width), scaleY: Double(height) / Double(scene.height))
         let status = cairo_status(context)
         cairo_destroy(context)
-        try check(status, "cannot draw the scene")
-        return try body(surface)
+        try check(status, failure)
     }
 
     private static func checkSize(_ width: Int, _ height: Int) throws {

@@ -1,3 +1,4 @@
+import Models
 import Tensor
 
 /// The per-channel standardisation CLIP's image tower expects: (x − mean) / std.
@@ -12,9 +13,9 @@ public struct CLIPNormalization: Sendable {
         self.std = std
     }
 
-    /// OpenAI CLIP's statistics (also OpenCLIP's for the OpenAI-style models).
-    public static let openAI = CLIPNormalization(
-        mean: [0.481_454_66, 0.457_827_5, 0.408_210_73], std: [0.268_629_54, 0.261_302_58, 0.275_777_11])
+    /// OpenAI CLIP's statistics (also OpenCLIP's for the OpenAI-style models), defined once in
+    /// `CLIPModel`.
+    public static let openAI = CLIPNormalization(mean: CLIPModel.imageMean, std: CLIPModel.imageStd)
 
     /// `(images − mean) / std` per channel of `images` [N, C, H, W], as torchvision's `Normalize`;
     /// differentiable with respect to the images.
