@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // ClipCanvas: CLIP-guided drawing, sketching, stylising and painting on the CPU.
 // One folder per layer (see README.md, "Layers"); arrows in the architecture point down this file.
+import Foundation
 import PackageDescription
 
 /// Numeric hot loops are written with explicit indices; in release builds we drop the bounds and
@@ -15,12 +16,16 @@ let fastMath: [SwiftSetting] = [
         .when(configuration: .release))
 ]
 
+/// Every JSON file in Presets/ ships with the binary, so `--preset NAME` finds it after install.
+let presetFiles = ((try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/Presets")) ?? [])
+    .filter { $0.hasSuffix(".json") }.sorted()
+
 let package = Package(
     name: "ClipCanvas",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "clipcanvas", targets: ["clipcanvas"]),
-        .library(name: "ClipCanvas", targets: ["Tensor", "Models", "Scene", "Output", "Guidance", "Raster"]),
+        .library(name: "ClipCanvas", targets: ["Tensor", "Models", "Scene", "Output", "Guidance", "Raster", "Methods"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -45,10 +50,14 @@ let package = Package(
         .target(name: "Output", dependencies: ["Scene", "Tensor", "CCairo", "CImageCodecs"], swiftSettings: fastMath),
         .target(name: "Raster", dependencies: ["Tensor", "Scene"], swiftSettings: fastMath),
         .target(name: "Guidance", dependencies: ["Tensor", "Models"], swiftSettings: fastMath),
+        .target(name: "Presets", path: "Presets", resources: presetFiles.map { .copy($0) }),
+        .target(
+            name: "Methods", dependencies: ["Tensor", "Models", "Scene", "Raster", "Guidance", "Presets"],
+            swiftSettings: fastMath),
         .executableTarget(
             name: "clipcanvas",
             dependencies: [
-                "Tensor", "Models", "Scene", "Output", "Raster",
+                "Tensor", "Models", "Scene", "Output", "Raster", "Guidance", "Methods",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
@@ -63,6 +72,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["Output", "Scene", "Models", "Tensor"]),
         .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RasterTests", dependencies: ["Raster", "Scene", "Tensor", "Output"]),
+        .testTarget(name: "MethodsTests", dependencies: ["Methods", "Models", "Scene", "Output", "Tensor", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

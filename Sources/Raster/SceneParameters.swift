@@ -21,9 +21,9 @@ public struct SceneParameters {
     /// Full stroke width per path: [pathCount].
     public let strokeWidths: Tensor
     /// Un-premultiplied RGBA per path: [pathCount, 4]. Rows of unstroked paths are unused.
-    public let strokeColors: Tensor
+    public private(set) var strokeColors: Tensor
     /// Un-premultiplied RGBA per path: [pathCount, 4]. Rows of unfilled paths are unused.
-    public let fillColors: Tensor
+    public private(set) var fillColors: Tensor
 
     /// The quantities an optimiser may change.
     public struct Quantities: OptionSet, Sendable {
@@ -65,6 +65,18 @@ public struct SceneParameters {
         strokeColors = Tensor(
             shape: [layouts.count, 4], values: strokes, requiresGrad: optimising.contains(.strokeColors))
         fillColors = Tensor(shape: [layouts.count, 4], values: fills, requiresGrad: optimising.contains(.fillColors))
+    }
+
+    /// The same paths drawn with other colour tensors (same shapes): a method that derives the
+    /// drawn colours from its own parameters (a palette) renders through this, and its gradient
+    /// reaches those parameters through the given tensors.
+    public func withColors(stroke: Tensor? = nil, fill: Tensor? = nil) -> SceneParameters {
+        precondition(stroke.map { $0.shape == strokeColors.shape } ?? true, "stroke colours must be \(strokeColors.shape)")
+        precondition(fill.map { $0.shape == fillColors.shape } ?? true, "fill colours must be \(fillColors.shape)")
+        var copy = self
+        copy.strokeColors = stroke ?? strokeColors
+        copy.fillColors = fill ?? fillColors
+        return copy
     }
 
     /// The tensors that require gradients, for an optimiser's parameter groups.

@@ -5,8 +5,8 @@ import Tensor
 
 /// `--model NAME|PATH` and how to read it, shared by every command that runs CLIP.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "A known model name (see `clipcanvas models`) or a weights file (.pt, .bin, .safetensors).")
-    var model = "ViT-B/32"
+    @Option(name: .long, help: "A known model name (see `clipcanvas models`) or a weights file (.pt, .bin, .safetensors). Default: ViT-B/32, or the preset's model.")
+    var model: String?
 
     @Option(help: "MLP activation of the checkpoint: quickgelu (OpenAI's) or gelu (OpenCLIP models trained with exact GELU). Default: a Hugging Face config.json beside the file, else quickgelu.")
     var activation: String?
@@ -20,8 +20,10 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
-    /// Resolves, downloads if needed (with a progress bar on stderr) and builds the model.
-    func load() throws -> CLIPModel {
+    /// Resolves, downloads if needed (with a progress bar on stderr) and builds the model named by
+    /// `--model`, else `defaultModel` (a method's preset names its model).
+    func load(defaultModel: String = "ViT-B/32") throws -> CLIPModel {
+        let model = self.model ?? defaultModel
         let store = ModelStore()
         let progress = DownloadProgress(label: model)
         let file = try store.resolve(model, allowDownload: !offline) { written, total in progress.update(written, total) }

@@ -1,0 +1,140 @@
+import Guidance
+import Models
+import Raster
+import Scene
+import Tensor
+
+/// CLIPDraw: a text prompt to an editable vector drawing.
+///
+/// One step: rasterize the strokes, make `augmentations` randomly warped and cropped copies,
+/// embed them with CLIP's image tower, and move points, widths and colours (Adam, three groups)
+/// to raise the cosine similarity to the prompt (minus any negative prompts'); then clamp widths
+/// and colours. The drawing with the lowest loss seen is kept as the result.
+public final class CLIPDraw: IterativeMethod {
+    public let configuration: Configuration
+    public let iterations: Int
+    public private(set) var completedIterations = 0
+    public var hasConverged: Bool { false }
+    /// Prompts longer than CLIP's context, which were cut (the caller may warn).
+    public let truncatedPrompts: [String]
+
+    private let model: CLIPModel
+    private let parameters: SceneParameters
+    private let optimizer: Adam
+    private let augmentation: PerspectiveCropAugmentation
+    private let palette: PaletteProjection?
+    /// Unit text embeddings [prompts, embed]: the prompt first, then the negatives.
+    private let textEmbeddings: Tensor
+    /// Per prompt, its factor in the loss: −1 for the prompt, the weight for each negative.
+    private let promptWeights: Tensor
+    private let rasterWidth: Int
+    private let rasterHeight: Int
+    private var generator: SeededGenerator
+    private var best: (loss: Float, scene: Scene)?
+
+    /// Prepares a run: encodes the prompts (then releases the model's text tower, which the run
+    /// no longer needs), and builds the starting drawing — `start`'s paths, if given, followed by
+    /// `configuration.paths` random strokes. Every random choice comes from `seed`.
+    public init(prompt: String, configuration: Configuration, model: CLIPModel, seed: UInt64, start: Scene? = nil) throws {
+        try configuration.validate()
+        if let start, start.width <= 0 || start.height <= 0 {
+            throw MethodError("the start drawing has an empty canvas (\(start.width)x\(start.height))")
+        }
+        if start?.paths.isEmpty ?? true, configuration.paths == 0 {
+            throw MethodError("nothing to optimise: the drawing would have no paths (use --paths N)")
+        }
+        self.configuration = configuration
+        self.model = model
+        iterations = configuration.iterations
+
+        let prompts = [prompt] + configuration.negatives.map(\.text)
+        let encoded = try PromptEncoder.encode(prompts, with: model)
+        model.releaseTextTower()
+        textEmbeddings = encoded.embeddings
+        truncatedPrompts = encoded.truncated
+        promptWeights = Tensor(shape: [1, prompts.count], values: [-1] + configuration.negatives.map(\.weight))
+
+        var initGenerator = SeededGenerator(seed: SeededGenerator.mix(seed ^ 0x436C_6970_4472_6177))
+        generator = SeededGenerator(seed: SeededGenerator.mix(seed))
+        let background = try configuration.backgroundColor()
+        var scene = start ?? Scene(width: configuration.canvas, height: configuration.canvas, background: background)
+        scene.background = background
+        scene.paths += RandomStrokes.make(
+            count: configuration.paths, width: scene.width, height: scene.height,
+            segments: configuration.minSegments...configuration.maxSegments, spread: configuration.pointSpread,
+            strokeWidth: configuration.initialWidth, opaque: !configuration.opacity, generator: &initGenerator)
+
+        let hasFills = scene.paths.contains { $0.isClosed && $0.fillColor != nil }
+        parameters = SceneParameters(scene, optimising: hasFills ? .all : [.points, .strokeWidths, .strokeColors])
+        let colors = [parameters.strokeColors, parameters.fillColors].filter(\.requiresGrad)
+        let schedule = configuration.pointSchedule.map {
+            // The reference lowers the rate after step int(fraction · N), so it applies from the next.
+            LearningRateSchedule.Threshold(atStep: Int($0.fraction * Float(configuration.iterations)) + 1, factor: $0.factor)
+        }
+        optimizer = Adam(groups: [
+            ParameterGroup([parameters.points], learningRate: configuration.pointLearningRate, schedule: .thresholds(schedule)),
+            ParameterGroup([parameters.strokeWidths], learningRate: configuration.widthLearningRate),
+            ParameterGroup(colors, learningRate: configuration.colorLearningRate),
+        ])
+        let paletteColors = try configuration.paletteColors()
+        palette = paletteColors.isEmpty ? nil : PaletteProjection(palette: paletteColors)
+        augmentation = .clipDraw(
+            copies: configuration.augmentations, size: model.imageResolution, normalization: configuration.normalize ? .openAI : nil)
+        let scale = Float(configuration.canvas) / Float(max(scene.width, scene.height))
+        rasterWidth = max(1, Int((Float(scene.width) * scale).rounded()))
+        rasterHeight = max(1, Int((Float(scene.height) * scale).rounded()))
+    }
+
+    /// The drawing as the next step will see it.
+    public var currentScene: Scene { drawnParameters().scene }
+
+    /// The drawing with the lowest loss so far (the current one before the first step).
+    public var bestScene: Scene { best?.scene ?? currentScene }
+
+    public func step() -> IterationReport {
+        precondition(!isFinished, "the run is complete")
+        var clock = StageClock()
+        let drawn = drawnParameters()
+        let image = clock.measure("render") {
+            rasterize(drawn, width: rasterWidth, height: rasterHeight).reshaped([1, 3, rasterHeight, rasterWidth])
+        }
+        let views = clock.measure("augment") { augmentation(image, generator: &generator) }
+        let cosines = clock.measure("clip forward") {
+            matmul(l2Normalize(model.imageEmbedding(views)), textEmbeddings, transposeB: true)
+        }
+        let loss = (cosines * promptWeights).sum()
+        let lossValue = loss.item
+        let promptCount = textEmbeddings.shape[0]
+        let cosineValues = cosines.values
+        let similarity = stride(from: 0, to: cosineValues.count, by: promptCount).map { cosineValues[$0] }.reduce(0, +)
+            / Float(configuration.augmentations)
+        let improved = lossValue < (best?.loss ?? .infinity)
+        if improved { best = (lossValue, drawn.scene) }
+        clock.measure("backward") { loss.backward() }
+        clock.measure("update") {
+            optimizer.update()
+            clampParameters()
+        }
+        completedIterations += 1
+        return IterationReport(
+            iteration: completedIterations, iterations: iterations, loss: lossValue, similarity: similarity,
+            bestLoss: best!.loss, improved: improved, stages: clock.stages)
+    }
+
+    /// The parameters as drawn: colours snapped to the palette, if there is one.
+    private func drawnParameters() -> SceneParameters {
+        guard let palette else { return parameters }
+        return parameters.withColors(stroke: palette(parameters.strokeColors), fill: palette(parameters.fillColors))
+    }
+
+    /// The reference's projection after each step: widths into their range, colours into [0, 1].
+    private func clampParameters() {
+        parameters.strokeWidths.clampInPlace(configuration.minWidth, configuration.maxWidth)
+        for colors in [parameters.strokeColors, parameters.fillColors] where colors.requiresGrad {
+            colors.clampInPlace(0, 1)
+            if !configuration.opacity {
+                for row in 0..<colors.shape[0] { colors.pointer[4 * row + 3] = 1 }
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Models
+import Tensor
+
+/// Prompts turned into unit-length CLIP text embeddings, once per run.
+public struct EncodedPrompts {
+    /// [prompts, embed], each row of unit length.
+    public let embeddings: Tensor
+    /// The prompts that were longer than CLIP's context and were cut.
+    public let truncated: [String]
+}
+
+public enum PromptEncoder {
+    /// Tokenises and encodes `prompts`. Empty prompts are an error: CLIP would still embed them,
+    /// and the run would optimise towards nothing in particular.
+    public static func encode(_ prompts: [String], with model: CLIPModel) throws -> EncodedPrompts {
+        if prompts.contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
+            throw MethodError("the prompt is empty; describe what to make, e.g. \"a watercolor painting of a lighthouse\"")
+        }
+        guard model.hasTextTower else {
+            throw MethodError("the model's text tower was already released; encode prompts before releasing it")
+        }
+        let tokenizer: CLIPTokenizer
+        do {
+            tokenizer = try CLIPTokenizer.standard()
+        } catch {
+            throw MethodError("cannot read CLIP's vocabulary: \(error)")
+        }
+        let tokenized = prompts.map { tokenizer.tokenize($0, contextLength: model.architecture.contextLength) }
+        let embeddings = model.encodeText(tokens: tokenized.map(\.ids), endIndices: tokenized.map(\.endIndex))
+        return EncodedPrompts(
+            embeddings: l2Normalize(embeddings),
+            truncated: zip(prompts, tokenized).filter { $0.1.wasTruncated }.map(\.0))
+    }
+}

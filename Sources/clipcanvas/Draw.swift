@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import Methods
+import Output
+import Scene
+
+/// `clipcanvas draw "PROMPT" -o out.svg`: CLIPDraw, a prompt to an editable vector drawing.
+struct Draw: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw a prompt as an editable vector drawing (CLIPDraw).",
+        discussion: """
+            Starts from random strokes and moves their points, widths and colours until CLIP \
+            sees the prompt in the drawing. Defaults: the preset `clipdraw` (256 strokes, 1000 \
+            steps, ViT-B/32); every flag below overrides one of its fields. The drawing with the \
+            lowest loss is written; Ctrl-C stops early and writes it too.
+            Example: clipcanvas draw "a watercolor painting of a lighthouse" -o lighthouse.svg -o lighthouse.png --size 1024
+            """)
+
+    @Argument(help: "What to draw.")
+    var prompt: String
+
+    @OptionGroup var common: MethodOptions
+
+    @Option(help: "Number of random strokes (with --init: strokes added to the drawing's own; default 0 then).")
+    var paths: Int?
+
+    @Option(help: "Cubic segments per stroke: N or MIN-MAX (preset: 1-3).")
+    var segments: String?
+
+    @Option(help: "Augmented copies of the drawing per step.")
+    var augmentations: Int?
+
+    @Option(help: "Canvas side in pixels (with --init: the longer side the drawing is rendered at).")
+    var canvas: Int?
+
+    @Option(help: "A prompt to move away from; repeat for several.")
+    var negative: [String] = []
+
+    @Option(help: "Weight of each --negative prompt in the loss.")
+    var negativeWeight: Float = 0.3
+
+    @Option(help: "Largest full stroke width, in canvas units.")
+    var maxWidth: Float?
+
+    @Option(help: "Smallest full stroke width, in canvas units.")
+    var minWidth: Float?
+
+    @Flag(help: "Optimise stroke opacity (--opacity, the preset's default) or keep strokes opaque (--no-alpha).")
+    var alpha: AlphaMode?
+
+    @Option(help: "Draw only in these colours (CSS syntax, e.g. \"#e63946\"); repeat or separate with commas.")
+    var palette: [String] = []
+
+    @Option(help: "Canvas colour (CSS syntax), e.g. white or \"#f1faee\".")
+    var background: String?
+
+    @Flag(help: "Feed CLIP unnormalised pixels, as the CLIPDraw paper did.")
+    var noNormalize = false
+
+    @Option(name: .customLong("init"), help: "Start from this drawing (SVG or JSON scene): its paths are kept and optimised.")
+    var initial: String?
+
+    enum AlphaMode: String, EnumerableFlag {
+        case opacity, noAlpha
+    }
+
+    static func helpMessage(for value: AlphaMode) -> ArgumentHelp? { nil }
+
+    func validate() throws {
+        guard !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ValidationError("the prompt is empty; describe what to draw, e.g. \"a red bicycle\"")
+        }
+        if let paths, paths < 1 { throw ValidationError("--paths must be at least 1, got \(paths)") }
+        if let maxWidth, !(maxWidth > 0) { throw ValidationError("--max-width must be positive, got \(maxWidth)") }
+        if let minWidth, !(minWidth > 0) { throw ValidationError("--min-width must be positive, got \(minWidth)") }
+        if let augmentations, augmentations < 1 { throw ValidationError("--augmentations must be at least 1, got \(augmentations)") }
+        if let segments, Self.segmentRange(segments) == nil {
+            throw ValidationError("--segments takes N or MIN-MAX with 1 <= MIN <= MAX, got \(segments)")
+        }
+        try common.checkOutputs(allowed: SceneExport.Format.allCases.map(\.rawValue))
+    }
+
+    static func segmentRange(_ text: String) -> ClosedRange<Int>? {
+        let bounds = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard (1...2).contains(bounds.count), let low = bounds.first!, let high = bounds.last!, low >= 1, high >= low else { return nil }
+        return low...high
+    }
+
+    /// The preset with this command's flags applied.
+    func drawConfiguration() throws -> CLIPDraw.Configuration {
+        var configuration = try common.configuration(method: "clipdraw", as: CLIPDraw.Configuration.self)
+        if let paths { configuration.paths = paths } else if initial != nil { configuration.paths = 0 }
+        if let range = segments.flatMap(Self.segmentRange) {
+            configuration.minSegments = range.lowerBound
+            configuration.maxSegments = range.upperBound
+        }
+        if let augmentations { configuration.augmentations = augmentations }
+        if let canvas { configuration.canvas = canvas }
+        configuration.negatives += negative.map { CLIPDraw.Configuration.WeightedPrompt(text: $0, weight: negativeWeight) }
+        if let maxWidth { configuration.maxWidth = maxWidth }
+        if let minWidth { configuration.minWidth = minWidth }
+        if let alpha { configuration.opacity = alpha == .opacity }
+        if !palette.isEmpty {
+            configuration.palette = palette.flatMap { entry in
+                entry.contains("(") ? [entry] : entry.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            }
+        }
+        if let background { configuration.background = background }
+        if noNormalize { configuration.normalize = false }
+        try configuration.validate()
+        return configuration
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let configuration = try drawConfiguration()
+            let start = try initial.map { path -> Scene in
+                let loaded = try SceneFile.load(path)
+                for warning in loaded.warnings { printToStandardError("warning: \(path): \(warning)") }
+                return loaded.scene
+            }
+            let model = try common.modelOptions.load(defaultModel: configuration.model)
+            let drawing = try CLIPDraw(prompt: prompt, configuration: configuration, model: model, seed: common.seed, start: start)
+            let session = MethodSession(options: common)
+            for prompt in drawing.truncatedPrompts {
+                session.display.warning("prompt \"\(prompt.prefix(40))…\" is longer than CLIP's context; it was truncated")
+            }
+            try session.run(
+                drawing, name: "draw", model: common.modelOptions.model ?? configuration.model,
+                snapshot: { drawing, base in
+                    let scene = drawing.currentScene
+                    let files = [base + ".svg", base + ".png"]
+                    try SceneExport.write(scene, to: files)
+                    let thumbnail = SceneExport.outputSize(of: scene, longerSide: 160)
+                    return .init(files: files, thumbnail: try CairoRenderer.render(scene, width: thumbnail.width, height: thumbnail.height))
+                },
+                writeResult: { drawing in
+                    try SceneExport.write(drawing.bestScene, to: common.output, longerSide: common.size)
+                    return common.output
+                })
+        }
+    }
+}

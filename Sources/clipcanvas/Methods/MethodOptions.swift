@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Methods
+import Output
+
+/// The flags every method command shares (draw, sketch, style, paint), and what they mean for a
+/// run: which recipe, how long, which seed, where the results go and how progress is shown.
+struct MethodOptions: ParsableArguments {
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "A built-in preset name or a preset JSON file (a file may set only some fields). Default: the method's own.")
+    var preset: String?
+
+    @Option(help: "Optimisation steps (default: the preset's).")
+    var iterations: Int?
+
+    @Option(help: "Seed of every random choice: the same arguments and seed give the same files.")
+    var seed: UInt64 = 0
+
+    @Option(name: .shortAndLong, help: "An output file; the format follows the extension. Repeat for several.")
+    var output: [String] = []
+
+    @Option(help: "Size in pixels of the longer side of raster outputs (default: the working size).")
+    var size: Int?
+
+    @Option(name: .customLong("save-every"), parsing: .upToNextOption, help: ArgumentHelp("Write numbered snapshots every N steps into DIR.", valueName: "N DIR"))
+    var saveEvery: [String] = []
+
+    @Option(name: .customLong("contact-sheet"), help: "With --save-every: also write the snapshots side by side into this PNG.")
+    var contactSheet: String?
+
+    @Flag(help: "Print nothing but errors and warnings.")
+    var quiet = false
+
+    @Flag(help: "Print progress as JSON events, one per line, on stdout.")
+    var json = false
+
+    /// `--save-every N DIR`, checked.
+    struct Snapshots {
+        let every: Int
+        let directory: String
+    }
+
+    var snapshots: Snapshots? {
+        guard saveEvery.count == 2, let every = Int(saveEvery[0]) else { return nil }
+        return Snapshots(every: every, directory: saveEvery[1])
+    }
+
+    func validate() throws {
+        if let iterations, iterations < 1 {
+            throw ValidationError("--iterations must be at least 1, got \(iterations)")
+        }
+        if let size, !(1...CairoRenderer.maximumPixelSide).contains(size) {
+            throw ValidationError("--size must be between 1 and \(CairoRenderer.maximumPixelSide), got \(size)")
+        }
+        if !saveEvery.isEmpty {
+            guard saveEvery.count == 2, let every = Int(saveEvery[0]), every >= 1 else {
+                throw ValidationError("--save-every takes a step count of at least 1 and a directory, e.g. --save-every 50 snapshots")
+            }
+        }
+        if let contactSheet {
+            guard snapshots != nil else { throw ValidationError("--contact-sheet needs --save-every N DIR") }
+            guard contactSheet.lowercased().hasSuffix(".png") else { throw ValidationError("--contact-sheet writes a .png file") }
+        }
+        if quiet && json { throw ValidationError("--quiet and --json exclude each other") }
+    }
+
+    /// The preset named by `--preset` (or the method's default) with `--model` and
+    /// `--iterations` applied; the method command applies its own flags after this.
+    func configuration<Configuration: MethodConfiguration>(method: String, as type: Configuration.Type) throws -> Configuration {
+        var configuration = try Preset.load(preset ?? method, method: method, as: type)
+        if let model = modelOptions.model { configuration.model = model }
+        if let iterations { configuration.iterations = iterations }
+        return configuration
+    }
+
+    /// Fails before any work if an output cannot be written: an unknown extension (checked by
+    /// `formats`), or a folder that does not exist. A long run must not end in a lost result.
+    func checkOutputs(allowed formats: [String]) throws {
+        guard !output.isEmpty else {
+            throw ValidationError("give at least one output file with -o, e.g. -o \(formats.contains("svg") ? "drawing.svg" : "result.png")")
+        }
+        var paths = output
+        if let contactSheet { paths.append(contactSheet) }
+        for path in paths {
+            let pathExtension = URL(fileURLWithPath: path).pathExtension.lowercased()
+            guard formats.contains(pathExtension) || path == contactSheet else {
+                throw ValidationError("cannot write \(path): the format follows the extension, one of \(formats.map { "." + $0 }.joined(separator: ", "))")
+            }
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("cannot write \(path): the folder \(folder) does not exist")
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Methods
+import Output
+
+/// Runs an iterative method the way every method command does: progress on the chosen display,
+/// numbered snapshots every N steps, Ctrl-C stopping after the current step, and the result
+/// written once at the end (atomically: a failed or interrupted run leaves no half-written file).
+struct MethodSession {
+    let options: MethodOptions
+    let display: ProgressDisplay
+
+    init(options: MethodOptions) {
+        self.options = options
+        display = ProgressDisplay(quiet: options.quiet, json: options.json)
+    }
+
+    /// What a snapshot wrote, and a small picture of it for the contact sheet.
+    struct Snapshot {
+        let files: [String]
+        let thumbnail: Image
+    }
+
+    /// Runs `method` to the end. `snapshot(method, basePath)` writes the current state to files
+    /// named `basePath` plus an extension; `writeResult(method)` writes the outputs and returns
+    /// their paths.
+    func run<Method: IterativeMethod>(
+        _ method: Method, name: String, model: String,
+        snapshot: (Method, String) throws -> Snapshot,
+        writeResult: (Method) throws -> [String]
+    ) throws {
+        let snapshots = options.snapshots
+        if let snapshots {
+            try FileManager.default.createDirectory(atPath: snapshots.directory, withIntermediateDirectories: true)
+        }
+        var thumbnails: [Image] = []
+        func takeSnapshot() throws {
+            guard let snapshots else { return }
+            let digits = max(4, String(method.iterations).count)
+            let number = String(repeating: "0", count: max(0, digits - String(method.completedIterations).count)) + String(method.completedIterations)
+            let taken = try snapshot(method, (snapshots.directory as NSString).appendingPathComponent("step-\(number)"))
+            thumbnails.append(taken.thumbnail)
+            display.snapshot(iteration: method.completedIterations, files: taken.files)
+        }
+
+        Interrupt.install()
+        display.start(method: name, model: model, iterations: method.iterations, seed: options.seed)
+        try takeSnapshot()
+        var bestLoss: Float?
+        var stopped = "completed"
+        while !method.isFinished {
+            if Interrupt.wasRequested {
+                stopped = "interrupted"
+                display.note("interrupted after step \(method.completedIterations); writing the best result so far")
+                break
+            }
+            let report = method.step()
+            bestLoss = report.bestLoss
+            display.step(report)
+            if report.converged { stopped = "converged" }
+            if let snapshots, report.iteration % snapshots.every == 0 || method.isFinished {
+                try takeSnapshot()
+            }
+        }
+        var outputs = try writeResult(method)
+        if let contactSheet = options.contactSheet, !thumbnails.isEmpty {
+            try ImageFile.savePNG(ContactSheet.compose(thumbnails), to: contactSheet)
+            outputs.append(contactSheet)
+        }
+        display.finish(stopped: stopped, steps: method.completedIterations, bestLoss: bestLoss, outputs: outputs)
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Methods
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// How a run shows its progress: a live line on a terminal, plain lines in a log, JSON events
+/// for scripts, or nothing. Warnings always go to stderr (and are JSON events too with --json).
+final class ProgressDisplay {
+    enum Mode {
+        case terminal, log, json, quiet
+    }
+
+    let mode: Mode
+    private let started = Date()
+    private let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }()
+    /// Seconds of the latest steps, for the rate and the time left.
+    private var recentStepSeconds: [Double] = []
+    private var lastStepEnd = Date()
+    private var lineIsOpen = false
+
+    init(quiet: Bool, json: Bool) {
+        if json {
+            mode = .json
+        } else if quiet {
+            mode = .quiet
+        } else {
+            mode = isatty(STDERR_FILENO) == 1 ? .terminal : .log
+        }
+    }
+
+    var elapsedSeconds: Double { Date().timeIntervalSince(started) }
+
+    func start(method: String, model: String, iterations: Int, seed: UInt64) {
+        lastStepEnd = Date()
+        switch mode {
+        case .json: emit(["event": "start", "method": method, "model": model, "iterations": iterations, "seed": NSNumber(value: seed)])
+        case .terminal, .log: printToStandardError("\(method): \(iterations) steps with \(model), seed \(seed)")
+        case .quiet: break
+        }
+    }
+
+    func step(_ report: IterationReport) {
+        let now = Date()
+        recentStepSeconds.append(now.timeIntervalSince(lastStepEnd))
+        if recentStepSeconds.count > 20 { recentStepSeconds.removeFirst() }
+        lastStepEnd = now
+        let perStep = recentStepSeconds.reduce(0, +) / Double(recentStepSeconds.count)
+        let remaining = Double(report.iterations - report.iteration) * perStep
+        switch mode {
+        case .json:
+            var event = (try? JSONSerialization.jsonObject(with: encoder.encode(report))) as? [String: Any] ?? [:]
+            event["event"] = "step"
+            event["elapsed_seconds"] = elapsedSeconds
+            emit(event)
+        case .terminal:
+            printToStandardError("\r" + line(report, perStep: perStep, remaining: remaining) + "\u{1B}[K", newline: false)
+            lineIsOpen = true
+        case .log:
+            if report.iteration == 1 || report.iteration % 10 == 0 || report.iteration == report.iterations || report.converged {
+                printToStandardError(line(report, perStep: perStep, remaining: remaining))
+            }
+        case .quiet: break
+        }
+    }
+
+    func snapshot(iteration: Int, files: [String]) {
+        if mode == .json { emit(["event": "snapshot", "iteration": iteration, "files": files]) }
+    }
+
+    func warning(_ message: String) {
+        closeLine()
+        printToStandardError("warning: \(message)")
+        if mode == .json { emit(["event": "warning", "message": message]) }
+    }
+
+    func note(_ message: String) {
+        closeLine()
+        switch mode {
+        case .terminal, .log: printToStandardError(message)
+        case .json: emit(["event": "note", "message": message])
+        case .quiet: break
+        }
+    }
+
+    /// The end of the run: why it stopped, and what it wrote.
+    func finish(stopped: String, steps: Int, bestLoss: Float?, outputs: [String]) {
+        closeLine()
+        switch mode {
+        case .json:
+            var event: [String: Any] = ["event": "done", "stopped": stopped, "steps": steps, "outputs": outputs, "seconds": elapsedSeconds]
+            if let bestLoss { event["best_loss"] = bestLoss }
+            emit(event)
+        case .terminal, .log:
+            printToStandardError(String(format: "%@ after %d steps in %.1f s; wrote %@", stopped, steps, elapsedSeconds, outputs.joined(separator: ", ")))
+        case .quiet: break
+        }
+    }
+
+    private func line(_ report: IterationReport, perStep: Double, remaining: Double) -> String {
+        let width = String(report.iterations).count
+        var text = String(format: "step %\(width)d/%d  loss %.4f", report.iteration, report.iterations, report.loss)
+        if let similarity = report.similarity { text += String(format: "  similarity %.4f", similarity) }
+        text += String(format: "  best %.4f  %.2f it/s  ETA %@", report.bestLoss, perStep > 0 ? 1 / perStep : 0, Self.duration(remaining))
+        return text
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        if total >= 3600 { return "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m" }
+        if total >= 60 { return "\(total / 60)m\(String(format: "%02d", total % 60))s" }
+        return "\(total)s"
+    }
+
+    private func closeLine() {
+        if lineIsOpen {
+            printToStandardError("")
+            lineIsOpen = false
+        }
+    }
+
+    private func emit(_ event: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys]) else { return }
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+}
