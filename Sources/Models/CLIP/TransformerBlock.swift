@@ -39,4 +39,36 @@ final class TransformerBlock {
         let activated = activation == .quickGELU ? quickGELU(hidden) : gelu(hidden)
         return (afterAttention + linear(activated, weight: projection, bias: projectionBias), attended.probabilities)
     }
+
+    /// The block's output at the first token only, [B, 1, width]: what the vision tower's last
+    /// block must produce, since only the class token reaches the embedding. Every token still
+    /// supplies keys and values, but the query, the output projection and the MLP run for one
+    /// token instead of all (about 83% of the block's matmul work saved, forward and backward).
+    /// Equal to `callAsFunction(x, causal: false).output` sliced to the first token.
+    func firstTokenOutput(_ x: Tensor) -> Tensor {
+        let normalized = layerNorm(x, weight: ln1Weight, bias: ln1Bias)
+        let query = linear(normalized.slice(axis: 1, start: 0, length: 1), weight: classQuery.weight, bias: classQuery.bias)
+        let key = linear(normalized, weight: classKey.weight, bias: classKey.bias)
+        let value = linear(normalized, weight: classValue.weight, bias: classValue.bias)
+        let attended = attention(query: query, key: key, value: value, heads: heads).output
+        let first = x.slice(axis: 1, start: 0, length: 1)
+        let afterAttention = first + linear(attended, weight: outProjection, bias: outProjectionBias)
+        let hidden = linear(layerNorm(afterAttention, weight: ln2Weight, bias: ln2Bias), weight: fc, bias: fcBias)
+        let activated = activation == .quickGELU ? quickGELU(hidden) : gelu(hidden)
+        return afterAttention + linear(activated, weight: projection, bias: projectionBias)
+    }
+
+    /// The packed in-projection split into query, key and value rows, for `firstTokenOutput`
+    /// (copied on first use: only the vision tower's last block needs them).
+    private lazy var classQuery = inProjectionRows(0)
+    private lazy var classKey = inProjectionRows(1)
+    private lazy var classValue = inProjectionRows(2)
+
+    private func inProjectionRows(_ part: Int) -> (weight: Tensor, bias: Tensor) {
+        let width = inProjection.shape[1]
+        return (
+            inProjection.slice(axis: 0, start: part * width, length: width).copy(),
+            inProjectionBias.slice(axis: 0, start: part * width, length: width).copy()
+        )
+    }
 }

@@ -46,14 +46,18 @@ final class VisionTransformer {
         x = layerNorm(x, weight: lnPreWeight, bias: lnPreBias)
         var features = VisionFeatures()
         let lastNeeded = capture.blockLimit.map { min($0, blocks.count) } ?? blocks.count
-        for block in blocks.prefix(lastNeeded) {
+        // When nothing inside the blocks is captured, the last block runs for the class token
+        // alone: the embedding reads nothing else.
+        let classTokenOnly = lastNeeded == blocks.count && !capture.blockTokens && !capture.attention
+        for block in blocks.prefix(classTokenOnly ? lastNeeded - 1 : lastNeeded) {
             let (output, attention) = block(x, causal: false)
             x = output
             if capture.blockTokens { features.blockTokens.append(x) }
             if capture.attention { features.attention.append(attention) }
         }
         guard lastNeeded == blocks.count else { return features }
-        let classOutput = layerNorm(x.slice(axis: 1, start: 0, length: 1).reshaped([batch, width]), weight: lnPostWeight, bias: lnPostBias)
+        let classToken = classTokenOnly ? blocks[blocks.count - 1].firstTokenOutput(x) : x.slice(axis: 1, start: 0, length: 1)
+        let classOutput = layerNorm(classToken.reshaped([batch, width]), weight: lnPostWeight, bias: lnPostBias)
         features.embedding = matmul(classOutput, projection)
         return features
     }

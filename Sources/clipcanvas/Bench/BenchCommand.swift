@@ -53,6 +53,10 @@ struct Bench: ParsableCommand {
                 print(String(decoding: try encoder.encode(result), as: UTF8.self))
             } else {
                 print(tableRow(result))
+                if let stages = result.stages_ms {
+                    let breakdown = stages.sorted { $0.value > $1.value }.map { String(format: "%@ %.1f", $0.key, $0.value) }
+                    print("    stages (median ms): " + breakdown.joined(separator: ", "))
+                }
             }
         }
     }
@@ -71,5 +75,5 @@ struct Bench: ParsableCommand {
 
 /// Every layer's benchmark cases, by the names the issues give them.
 enum BenchmarkCatalog {
-    static var all: [BenchmarkCase] { TensorBenchmarks.cases + CLIPBenchmarks.cases + RasterBenchmarks.cases }
+    static var all: [BenchmarkCase] { TensorBenchmarks.cases + CLIPBenchmarks.cases + RasterBenchmarks.cases + MethodBenchmarks.cases }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Methods
 
 #if canImport(Glibc)
     import Glibc
@@ -10,9 +11,28 @@ struct BenchmarkCase {
     let name: String
     /// Floating-point operations of one run, when counting them means something.
     let flops: Double?
-    let prepare: () -> () -> Void
+    /// Builds the inputs and returns the timed body, which may report how long its stages took.
+    let prepare: () -> () -> [StageTime]
 
     init(_ name: String, flops: Double? = nil, prepare: @escaping () -> () -> Void) {
+        self.name = name
+        self.flops = flops
+        self.prepare = {
+            let body = prepare()
+            return {
+                body()
+                return []
+            }
+        }
+    }
+
+    /// A case whose body is a method step reporting its stages (`iter.*`): the result lists each
+    /// stage's median next to the total.
+    static func staged(_ name: String, prepare: @escaping () -> () -> [StageTime]) -> BenchmarkCase {
+        BenchmarkCase(name: name, flops: nil, prepare: prepare)
+    }
+
+    private init(name: String, flops: Double?, prepare: @escaping () -> () -> [StageTime]) {
         self.name = name
         self.flops = flops
         self.prepare = prepare
@@ -28,6 +48,8 @@ struct BenchmarkResult: Encodable {
     let gflops: Double?
     /// Peak resident memory of the whole process so far (getrusage), in MB.
     let peak_rss_mb: Double
+    /// Median milliseconds of each stage of a method step, in the order they run.
+    let stages_ms: [String: Double]?
 }
 
 /// Warm-up, then repeated runs until both a minimum count and a minimum time are reached.
@@ -41,17 +63,24 @@ struct BenchmarkRunner {
         let body = benchmark.prepare()
         for _ in 0..<warmupRuns { body() }
         var times: [Double] = []
+        var stageTimes: [String: [Double]] = [:]
         let start = monotonicSeconds()
         while times.count < maximumRuns && (times.count < minimumRuns || monotonicSeconds() - start < minimumSeconds) {
             let before = monotonicSeconds()
-            body()
+            let stages = body()
             times.append(monotonicSeconds() - before)
+            for stage in stages { stageTimes[stage.stage, default: []].append(stage.seconds) }
         }
-        times.sort()
-        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        let medianSeconds = median(times)
         return BenchmarkResult(
-            name: benchmark.name, median_ms: median * 1000, min_ms: times[0] * 1000, max_ms: times[times.count - 1] * 1000,
-            runs: times.count, gflops: benchmark.flops.map { $0 / median / 1e9 }, peak_rss_mb: peakResidentMegabytes())
+            name: benchmark.name, median_ms: medianSeconds * 1000, min_ms: times.min()! * 1000, max_ms: times.max()! * 1000,
+            runs: times.count, gflops: benchmark.flops.map { $0 / medianSeconds / 1e9 }, peak_rss_mb: peakResidentMegabytes(),
+            stages_ms: stageTimes.isEmpty ? nil : stageTimes.mapValues { median($0) * 1000 })
+    }
+
+    private func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 }
 
