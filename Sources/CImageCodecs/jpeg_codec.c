@@ -124,3 +124,54 @@ int cc_jpeg_decode(const uint8_t *data, size_t size, cc_image *image, char *mess
     free(cinfo);
     return 0;
 }
+
+int cc_jpeg_encode(const uint8_t *samples, uint32_t width, uint32_t height, uint32_t channels, int quality,
+                   uint8_t **jpeg, size_t *jpeg_size, char *message) {
+    *jpeg = NULL;
+    *jpeg_size = 0;
+    if (channels != 1 && channels != 3) {
+        snprintf(message, CC_MESSAGE_CAPACITY, "JPEG stores grey or RGB, not %u channels", channels);
+        return 1;
+    }
+    jpeg_session *session = calloc(1, sizeof *session);
+    struct jpeg_compress_struct *cinfo = calloc(1, sizeof *cinfo);
+    if (!session || !cinfo) {
+        free(session);
+        free(cinfo);
+        snprintf(message, CC_MESSAGE_CAPACITY, "out of memory");
+        return 1;
+    }
+    session->message = message;
+    cinfo->err = jpeg_std_error(&session->manager);
+    session->manager.error_exit = on_jpeg_error;
+    // libjpeg owns the growing output buffer; kept in the session so the error path can free it.
+    unsigned long size = 0;
+    if (setjmp(session->jump)) {
+        jpeg_destroy_compress(cinfo);
+        free(session->output);
+        free(session);
+        free(cinfo);
+        return 1;
+    }
+    jpeg_create_compress(cinfo);
+    jpeg_mem_dest(cinfo, &session->output, &size);
+    cinfo->image_width = width;
+    cinfo->image_height = height;
+    cinfo->input_components = (int)channels;
+    cinfo->in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(cinfo);
+    jpeg_set_quality(cinfo, quality, TRUE);
+    jpeg_start_compress(cinfo, TRUE);
+    size_t row_bytes = (size_t)width * channels;
+    while (cinfo->next_scanline < cinfo->image_height) {
+        JSAMPROW rows[1] = {(JSAMPROW)(samples + row_bytes * cinfo->next_scanline)};
+        jpeg_write_scanlines(cinfo, rows, 1);
+    }
+    jpeg_finish_compress(cinfo);
+    *jpeg = session->output;
+    *jpeg_size = size;
+    jpeg_destroy_compress(cinfo);
+    free(session);
+    free(cinfo);
+    return 0;
+}

@@ -27,6 +27,23 @@ public enum ImageFile {
         throw OutputError(.unknownFormat, "not a PNG or JPEG image")
     }
 
+    /// The bytes of `image` in the format `path`'s extension names: `.png` (8-bit, keeping alpha),
+    /// `.jpg`/`.jpeg` (quality 95, alpha composited onto white).
+    public static func encode(_ image: Image, for path: String) throws -> Data {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "png": return try PNGCodec.encode(image)
+        case "jpg", "jpeg": return try JPEGCodec.encode(image)
+        default:
+            throw OutputError(.unknownFormat, "cannot tell the image format from the extension; use .png, .jpg or .jpeg", file: path)
+        }
+    }
+
+    /// Writes `image` to every path in the format its extension names, atomically: all files
+    /// or none (see `AtomicFile`).
+    public static func save(_ image: Image, to paths: [String]) throws {
+        try AtomicFile.write(try paths.map { ($0, try encode(image, for: $0)) })
+    }
+
     /// Writes `image` as an 8-bit PNG, atomically (see `AtomicFile`).
     public static func savePNG(_ image: Image, to path: String) throws {
         try AtomicFile.write(try PNGCodec.encode(image), to: path)

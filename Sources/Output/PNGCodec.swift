@@ -14,14 +14,7 @@ public enum PNGCodec {
     /// Encodes as an 8-bit PNG with the image's channels (grey, grey + alpha, RGB or RGBA).
     /// Values are clamped to [0, 1] and rounded to the nearest of 256 levels.
     public static func encode(_ image: Image) throws -> Data {
-        let plane = image.width * image.height
-        var samples = [UInt8](repeating: 0, count: plane * image.channels)
-        for channel in 0..<image.channels {
-            for index in 0..<plane {
-                let value = min(max(image.pixels[channel * plane + index], 0), 1)
-                samples[index * image.channels + channel] = UInt8((value * 255).rounded())
-            }
-        }
+        let samples = interleavedBytes(image)
         var png: UnsafeMutablePointer<UInt8>?
         var size = 0
         var message = [CChar](repeating: 0, count: Int(CC_MESSAGE_CAPACITY))
@@ -33,6 +26,20 @@ public enum PNGCodec {
         defer { cc_free(png) }
         return Data(bytes: png, count: size)
     }
+}
+
+/// The image as interleaved 8-bit samples, as the encoders take them: values clamped to [0, 1]
+/// and rounded to the nearest of 256 levels.
+func interleavedBytes(_ image: Image) -> [UInt8] {
+    let plane = image.width * image.height
+    var samples = [UInt8](repeating: 0, count: plane * image.channels)
+    for channel in 0..<image.channels {
+        for index in 0..<plane {
+            let value = min(max(image.pixels[channel * plane + index], 0), 1)
+            samples[index * image.channels + channel] = UInt8((value * 255).rounded())
+        }
+    }
+    return samples
 }
 
 /// Runs one of the shim's decoders and converts its interleaved 8- or 16-bit samples into a

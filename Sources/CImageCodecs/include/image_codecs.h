@@ -42,6 +42,11 @@ int cc_jpeg_decode(const uint8_t *data, size_t size, cc_image *image, char *mess
 int cc_png_encode(const uint8_t *samples, uint32_t width, uint32_t height, uint32_t channels,
                   uint8_t **png, size_t *png_size, char *message);
 
+/// Encodes 8-bit interleaved grey (1 channel) or RGB (3 channels) samples as a baseline JPEG
+/// of the given quality (1–100). On success `*jpeg` is owned by the caller (release with cc_free).
+int cc_jpeg_encode(const uint8_t *samples, uint32_t width, uint32_t height, uint32_t channels, int quality,
+                   uint8_t **jpeg, size_t *jpeg_size, char *message);
+
 void cc_free(void *pointer);
 
 #endif

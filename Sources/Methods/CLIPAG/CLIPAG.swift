@@ -1,0 +1,154 @@
+import Guidance
+import Models
+import Tensor
+
+/// CLIPAG: an image painted by pixel optimisation under CLIP guidance, no generator.
+///
+/// One step: 32 whole-image views and 32 random 128-pixel patches (resized to CLIP's
+/// resolution), each with a little Gaussian noise and DiffAugment's colour, translation, resize
+/// and cutout, go through CLIP's image tower; the loss is 1.0 × mean(1 − cos) of the views plus
+/// 5.0 × that of the patches. The gradient norm is clipped, AdamW steps the image's parameters
+/// (the pixels, or a Laplacian pyramid), and dynamic thresholding pulls the image back into
+/// range. The image with the lowest whole-image loss is kept.
+public final class CLIPAG: IterativeMethod {
+    public let configuration: Configuration
+    public let iterations: Int
+    public private(set) var completedIterations = 0
+    public var hasConverged: Bool { false }
+    public let truncatedPrompts: [String]
+
+    private let model: CLIPModel
+    private let text: Tensor
+    private let augmentation: CLIPAGAugmentation
+    private let views: ChunkedViews
+    private let pyramid: LaplacianPyramid?
+    /// What AdamW optimises: the image itself, or its pyramid levels.
+    private let parameters: [Tensor]
+    private let optimizer: Adam
+    private let threshold: DynamicThreshold?
+    private var generator: SeededGenerator
+    private var best: (loss: Float, image: Tensor)?
+
+    /// Prepares a run: encodes the prompt (then releases the model's text tower), and starts from
+    /// `start` [3, H, W] in [0, 1] (resized to the square working size) or, without one, from the
+    /// best smooth random field. Every random choice comes from `seed`.
+    public init(prompt: String, configuration: Configuration, model: CLIPModel, seed: UInt64, start: Tensor? = nil) throws {
+        try configuration.validate()
+        if let start, start.rank != 3 || start.shape[0] != 3 {
+            throw MethodError("the start image must be RGB [3, H, W], got \(start.shape)")
+        }
+        self.configuration = configuration
+        self.model = model
+        iterations = configuration.iterations
+        let encoded = try PromptEncoder.encode([prompt], with: model)
+        model.releaseTextTower()
+        text = encoded.embeddings
+        truncatedPrompts = encoded.truncated
+
+        var startGenerator = SeededGenerator(seed: SeededGenerator.mix(seed ^ 0x436C_6970_4147))
+        generator = SeededGenerator(seed: SeededGenerator.mix(seed))
+        let size = configuration.size
+        let image: Tensor
+        if let start {
+            image = resize(start.reshaped([1, 3, start.shape[1], start.shape[2]]), height: size, width: size, mode: .bicubic)
+        } else {
+            image = SmoothFieldStart(candidates: configuration.initCandidates, resolution: configuration.initResolution).image(
+                size: size, model: model, text: text, normalize: configuration.normalize, viewsPerPass: configuration.viewsPerPass,
+                generator: &startGenerator)
+        }
+        let start = clamp(image, 0, 1)
+        if Configuration.Parameterization(rawValue: configuration.parameterization) == .pyramid {
+            let pyramid = LaplacianPyramid(height: size, width: size, levels: configuration.pyramidLevels)
+            self.pyramid = pyramid
+            parameters = pyramid.decompose(start).map { Tensor(shape: $0.shape, values: $0.values, requiresGrad: true) }
+        } else {
+            pyramid = nil
+            parameters = [Tensor(shape: start.shape, values: start.values, requiresGrad: true)]
+        }
+        optimizer = .adamW(groups: [ParameterGroup(parameters, learningRate: configuration.learningRate)], weightDecay: configuration.weightDecay)
+        threshold = configuration.thresholdQuantile > 0 ? DynamicThreshold(quantile: configuration.thresholdQuantile) : nil
+        augmentation = CLIPAGAugmentation(
+            views: max(configuration.globalViews, 1), patches: max(configuration.patchCount, 1), patchSize: configuration.patchSize,
+            size: model.imageResolution, noise: GaussianNoise(standardDeviation: configuration.noise),
+            normalization: configuration.normalize ? .openAI : nil)
+        views = ChunkedViews(model: model, chunkSize: configuration.viewsPerPass)
+    }
+
+    /// The image [3, size, size] as the next step will see it.
+    public var currentImage: Tensor {
+        let image = composedImage()
+        return Tensor(shape: Array(image.shape.dropFirst()), values: image.values)
+    }
+
+    /// The image with the lowest whole-image loss so far (the start before the first step).
+    public var bestImage: Tensor { best?.image ?? currentImage }
+
+    public func step() -> IterationReport {
+        precondition(!isFinished, "the run is complete")
+        var clock = StageClock()
+        let image = composedImage()
+        // Views of a cut at the image: every view's gradient gathers there, then flows once into
+        // the pyramid (if any).
+        let cut = image.detached()
+        cut.requiresGrad = true
+        let size = configuration.size, resolution = model.imageResolution
+        var globalLoss: Float = 0, patchLoss: Float = 0
+        var similarity: Float?
+        if configuration.globalViews > 0 {
+            let draw = clock.measure("augment") { augmentation.sampleGlobalViews(channels: 3, height: size, width: size, generator: &generator) }
+            var globalViews = clock.measure("augment") { augmentation.globalViews(cut, draw) }
+            if size != resolution {
+                globalViews = resize(globalViews, height: resolution, width: resolution, mode: .bilinear)
+            }
+            let result = clock.measure("clip forward+backward") {
+                views.backward(globalViews, text: text, weight: configuration.globalWeight) { cosines in
+                    (1 - cosines).sum() * (1 / Float(configuration.globalViews))
+                }
+            }
+            globalLoss = result.loss / configuration.globalWeight
+            similarity = result.cosines.reduce(0, +) / Float(result.cosines.count)
+        }
+        if configuration.patchCount > 0 {
+            let draw = clock.measure("augment") { augmentation.samplePatchViews(channels: 3, height: size, width: size, generator: &generator) }
+            let patchViews = clock.measure("augment") { augmentation.patchViews(cut, draw) }
+            patchLoss = clock.measure("clip forward+backward") {
+                views.backward(patchViews, text: text, weight: configuration.patchWeight) { cosines in
+                    (1 - cosines).sum() * (1 / Float(configuration.patchCount))
+                }
+            }.loss / configuration.patchWeight
+        }
+        let evaluated = Tensor(shape: [3, size, size], values: image.values)
+        clock.measure("update") {
+            if let gradient = cut.grad { (image * gradient).sum().backward() }
+            if configuration.gradientClip > 0 { _ = clipGradientNorm(parameters, maxNorm: configuration.gradientClip) }
+            optimizer.update()
+            projectIntoRange()
+        }
+        let loss = configuration.globalWeight * globalLoss + configuration.patchWeight * patchLoss
+        // The reference ranks images by the whole-image loss alone.
+        let ranking = configuration.globalViews > 0 ? globalLoss : patchLoss
+        let improved = ranking < (best?.loss ?? .infinity)
+        if improved { best = (ranking, evaluated) }
+        completedIterations += 1
+        return IterationReport(
+            iteration: completedIterations, iterations: iterations, loss: loss, similarity: similarity, bestLoss: best!.loss,
+            improved: improved, stages: clock.stages)
+    }
+
+    /// The image [1, 3, size, size] the parameters describe (with its graph to them).
+    private func composedImage() -> Tensor {
+        pyramid?.compose(parameters) ?? parameters[0]
+    }
+
+    /// After a step: dynamic thresholding (or clamping) of the image; a pyramid is rebuilt from
+    /// the thresholded image, so it always describes an image in range.
+    private func projectIntoRange() {
+        let image = composedImage().detached().copy()
+        if let threshold { threshold.apply(image) } else { image.clampInPlace(0, 1) }
+        if let pyramid {
+            for (parameter, level) in zip(parameters, pyramid.decompose(image)) { parameter.assign(level.values) }
+        } else {
+            parameters[0].assign(image.values)
+        }
+    }
+}

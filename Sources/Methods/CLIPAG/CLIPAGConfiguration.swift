@@ -1,0 +1,73 @@
+import Foundation
+
+extension CLIPAG {
+    /// The CLIPAG recipe. Defaults live in `Presets/clipag.json` (the reference notebook's
+    /// values); every field can be overridden by a preset file or a command-line flag.
+    public struct Configuration: MethodConfiguration, Equatable {
+        /// Model name or weights file; the authors' robust `CLIPAG_ViTB32.pt` is what the recipe
+        /// is made for.
+        public var model: String
+        /// Optimisation steps.
+        public var iterations: Int
+        /// Side of the square image in pixels.
+        public var size: Int
+        /// AdamW on the image's parameters.
+        public var learningRate: Float
+        public var weightDecay: Float
+        /// The gradient's norm is clipped to this before each step (0: no clipping).
+        public var gradientClip: Float
+        /// Dynamic thresholding after each step at this quantile (0: plain clamping to [0, 1]).
+        public var thresholdQuantile: Float
+        /// Whole-image views per step and their loss weight.
+        public var globalViews: Int
+        public var globalWeight: Float
+        /// Random square crops per step at 224 (scaled by (size / 224)² for larger images), their
+        /// side before resizing to CLIP's resolution, and their loss weight.
+        public var patches: Int
+        public var patchSize: Int
+        public var patchWeight: Float
+        /// Standard deviation of the Gaussian noise added to every view.
+        public var noise: Float
+        /// Standardise CLIP's input with its mean and std.
+        public var normalize: Bool
+        /// `pixels`, or `pyramid`: a Laplacian pyramid of `pyramidLevels` levels.
+        public var parameterization: String
+        public var pyramidLevels: Int
+        /// Weight of a total-variation smoothness term (0: off, as the reference).
+        public var tvWeight: Float
+        /// Start image when none is given: the best of this many smooth random fields by CLIP
+        /// score, each drawn at `initResolution` pixels and upsampled.
+        public var initCandidates: Int
+        public var initResolution: Int
+        /// Views per pass through CLIP: bounds memory; any value gives the same result.
+        public var viewsPerPass: Int
+
+        public enum Parameterization: String, Sendable {
+            case pixels, pyramid
+        }
+
+        /// Checks the numbers before any work starts, with a message naming the setting.
+        public func validate() throws {
+            func require(_ condition: Bool, _ message: String) throws {
+                if !condition { throw MethodError(message) }
+            }
+            try require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
+            try require(size >= 32 && size <= 2048, "size must be between 32 and 2048 pixels, got \(size)")
+            try require(learningRate > 0 && learningRate.isFinite, "learning_rate must be positive, got \(learningRate)")
+            try require(weightDecay >= 0 && gradientClip >= 0, "weight_decay and gradient_clip cannot be negative")
+            try require((0..<1).contains(thresholdQuantile), "threshold_quantile must be in [0, 1), got \(thresholdQuantile)")
+            try require(globalViews >= 0 && patches >= 0 && globalViews + patches > 0, "need at least one global view or patch")
+            try require(patchSize >= 8 && patchSize <= size, "patch_size must be between 8 and the image size \(size), got \(patchSize)")
+            try require(noise >= 0 && tvWeight >= 0, "noise and tv weight cannot be negative")
+            try require(Parameterization(rawValue: parameterization) != nil, "parameterization must be pixels or pyramid, got \(parameterization)")
+            try require(pyramidLevels >= 1 && (1 << (pyramidLevels - 1)) <= size, "pyramid_levels must be between 1 and log2(size) + 1, got \(pyramidLevels)")
+            try require(initCandidates >= 1 && initResolution >= 1, "init_candidates and init_resolution must be at least 1")
+            try require(viewsPerPass >= 1, "views_per_pass must be at least 1")
+        }
+
+        /// Patches per step at this size: the preset's count covers a 224-pixel image.
+        var patchCount: Int {
+            patches == 0 ? 0 : max(1, Int((Double(patches) * Double(size * size) / (224.0 * 224.0)).rounded()))
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Models
+import Tensor
+
+/// Back-propagates a loss over many CLIP views a few views at a time, so only one chunk's
+/// activations are alive at once (64 ViT-B/32 views at once would hold about 1.5 GB).
+///
+/// The views are cut from the graph that made them, each chunk's loss is differentiated into
+/// the cut, and at the end the collected view gradient continues into that graph in one pass:
+/// the same gradient as one backward over the whole batch.
+struct ChunkedViews {
+    let model: CLIPModel
+    let chunkSize: Int
+
+    /// Runs `views` [N, 3, R, R] through CLIP's image tower, adds `weight × lossOfChunk(embeddings)`
+    /// of each chunk to the gradient of whatever produced `views`, and returns the weighted loss
+    /// and the cosines of every view to `text` [1, embed] (for progress).
+    func backward(_ views: Tensor, text: Tensor, weight: Float, lossOfChunk: (_ cosines: Tensor) -> Tensor) -> (loss: Float, cosines: [Float]) {
+        let cut = views.detached()
+        cut.requiresGrad = views.needsGrad
+        var total: Float = 0
+        var cosines: [Float] = []
+        for start in stride(from: 0, to: views.shape[0], by: chunkSize) {
+            let chunk = cut.slice(axis: 0, start: start, length: min(chunkSize, views.shape[0] - start))
+            let chunkCosines = matmul(l2Normalize(model.imageEmbedding(chunk)), text, transposeB: true)
+            cosines += chunkCosines.values
+            let loss = lossOfChunk(chunkCosines) * weight
+            total += loss.item
+            loss.backward()
+        }
+        if let gradient = cut.grad {
+            (views * gradient).sum().backward()
+        }
+        return (total, cosines)
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Methods
+import Models
+import Output
+
+/// `clipcanvas paint "PROMPT" -o out.png`: CLIPAG, an image painted by pixel optimisation.
+struct Paint: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Paint a prompt by optimising pixels under CLIP (CLIPAG).",
+        discussion: """
+            Made for the adversarially robust CLIPAG ViT-B/32 weights (--model CLIPAG_ViTB32.pt, \
+            https://zenodo.org/records/10446026). Ordinary CLIP weights work too, but their \
+            gradients paint adversarial texture: --param pyramid and --tv help there. Defaults: \
+            the preset `clipag` (100 steps at 224 pixels, 32 views + 32 patches per step).
+            Example: clipcanvas paint "a lighthouse at dusk" --model ~/CLIPAG_ViTB32.pt -o lighthouse.png
+            """)
+
+    @Argument(help: "What to paint.")
+    var prompt: String
+
+    @OptionGroup var common: MethodOptions
+
+    @Option(help: "Start from this image (PNG or JPEG) instead of the best smooth random field.")
+    var initial: String?
+
+    @Option(name: .customLong("param"), help: "Optimise the pixels, or a Laplacian pyramid of them (smoother with ordinary CLIP weights).")
+    var parameterization: CLIPAG.Configuration.Parameterization?
+
+    @Option(help: "Weight of a total-variation smoothness term (preset: 0).")
+    var tv: Float?
+
+    @Option(help: "Whole-image views per step.")
+    var views: Int?
+
+    @Option(help: "Random patches per step at 224 pixels (scaled with the image area).")
+    var patches: Int?
+
+    @Option(help: "Image side in pixels (preset: 224).")
+    var canvasSize: Int?
+
+    func validate() throws {
+        guard !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ValidationError("the prompt is empty; describe what to paint, e.g. \"a red bicycle\"")
+        }
+        if let tv, !(tv >= 0) { throw ValidationError("--tv must be zero or positive, got \(tv)") }
+        if let views, views < 0 { throw ValidationError("--views cannot be negative, got \(views)") }
+        if let patches, patches < 0 { throw ValidationError("--patches cannot be negative, got \(patches)") }
+        try common.checkOutputs(allowed: ["png", "jpg", "jpeg"])
+    }
+
+    func paintConfiguration() throws -> CLIPAG.Configuration {
+        var configuration = try common.configuration(method: "clipag", as: CLIPAG.Configuration.self)
+        if let parameterization { configuration.parameterization = parameterization.rawValue }
+        if let tv { configuration.tvWeight = tv }
+        if let views { configuration.globalViews = views }
+        if let patches { configuration.patches = patches }
+        if let canvasSize { configuration.size = canvasSize }
+        try configuration.validate()
+        return configuration
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let configuration = try paintConfiguration()
+            let start = try initial.map { try ImageFile.load($0).compositedOnWhite().tensor }
+            let modelName = common.modelOptions.model ?? configuration.model
+            let model = try common.modelOptions.load(defaultModel: configuration.model)
+            let painting = try CLIPAG(prompt: prompt, configuration: configuration, model: model, seed: common.seed, start: start)
+            let session = MethodSession(options: common)
+            if !modelName.lowercased().contains("clipag") {
+                session.display.warning(
+                    "\(modelName) is not the robust CLIPAG checkpoint; ordinary CLIP weights tend to paint adversarial texture (try --param pyramid --tv 0.1, or --model CLIPAG_ViTB32.pt)")
+            }
+            for prompt in painting.truncatedPrompts {
+                session.display.warning("prompt \"\(prompt.prefix(40))…\" is longer than CLIP's context; it was truncated")
+            }
+            try session.run(
+                painting, name: "paint", model: modelName,
+                snapshot: { painting, base in
+                    let image = Image(tensor: painting.currentImage)
+                    try ImageFile.save(image, to: [base + ".png"])
+                    return .init(files: [base + ".png"], thumbnail: image)
+                },
+                writeResult: { painting in
+                    try ImageFile.save(Self.resized(Image(tensor: painting.bestImage), longerSide: common.size), to: common.output)
+                    return common.output
+                })
+        }
+    }
+
+    /// The result at `--size` (antialiased bicubic), or as painted.
+    static func resized(_ image: Image, longerSide: Int?) -> Image {
+        guard let longerSide, longerSide != max(image.width, image.height) else { return image }
+        let scale = Double(longerSide) / Double(max(image.width, image.height))
+        let height = max(1, Int((Double(image.height) * scale).rounded())), width = max(1, Int((Double(image.width) * scale).rounded()))
+        return Image(tensor: ImagePreprocessing.resizeAntialiased(image.tensor, height: height, width: width))
+    }
+}
+
+extension CLIPAG.Configuration.Parameterization: ExpressibleByArgument {}
