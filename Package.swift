@@ -17,6 +17,7 @@ let fastMath: [SwiftSetting] = [
 ]
 
 /// Every JSON file in Presets/ ships with the binary, so `--preset NAME` finds it after install.
+/// The folder is listed when SwiftPM reads this manifest: after adding a preset, touch this file.
 let presetFiles = ((try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/Presets")) ?? [])
     .filter { $0.hasSuffix(".json") }.sorted()
 
@@ -72,7 +73,9 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["Output", "Scene", "Models", "Tensor"]),
         .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RasterTests", dependencies: ["Raster", "Scene", "Tensor", "Output"]),
-        .testTarget(name: "MethodsTests", dependencies: ["Methods", "Models", "Scene", "Output", "Tensor", "TestSupport"]),
+        .testTarget(
+            name: "MethodsTests", dependencies: ["Methods", "Models", "Scene", "Output", "Tensor", "TestSupport"],
+            resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -21,7 +21,7 @@ struct Paint: ParsableCommand {
 
     @OptionGroup var common: MethodOptions
 
-    @Option(help: "Start from this image (PNG or JPEG) instead of the best smooth random field.")
+    @Option(name: .customLong("init"), help: "Start from this image (PNG or JPEG) instead of the best smooth random field.")
     var initial: String?
 
     @Option(name: .customLong("param"), help: "Optimise the pixels, or a Laplacian pyramid of them (smoother with ordinary CLIP weights).")

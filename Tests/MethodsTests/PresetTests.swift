@@ -19,6 +19,25 @@ final class PresetTests: XCTestCase {
         XCTAssertNoThrow(try recipe.validate())
     }
 
+    func testCLIPAGDrawIsTheCLIPDrawRecipeWithTheRobustWeights() throws {
+        var robust = try Preset.load("clipag-draw", method: "clipdraw", as: CLIPDraw.Configuration.self)
+        XCTAssertTrue(robust.model.contains("CLIPAG_ViTB32.pt"))
+        robust.model = "ViT-B/32"
+        XCTAssertEqual(robust, try Preset.load("clipdraw", method: "clipdraw", as: CLIPDraw.Configuration.self))
+    }
+
+    func testBuiltInCLIPAGPresetHoldsTheReferenceRecipe() throws {
+        let recipe = try Preset.load("clipag", method: "clipag", as: CLIPAG.Configuration.self)
+        XCTAssertEqual(recipe.iterations, 100)
+        XCTAssertEqual(recipe.learningRate, 0.0175)
+        XCTAssertEqual(recipe.gradientClip, 0.001)
+        XCTAssertEqual(recipe.thresholdQuantile, 0.95)
+        XCTAssertEqual([recipe.globalViews, recipe.patches, recipe.patchSize], [32, 32, 128])
+        XCTAssertEqual([recipe.globalWeight, recipe.patchWeight, recipe.noise], [1, 5, 0.01])
+        XCTAssertNoThrow(try recipe.validate())
+        XCTAssertThrowsError(try Preset.load("clipag", method: "clipdraw", as: CLIPDraw.Configuration.self), "a clipag preset is not a draw recipe")
+    }
+
     func testAUserFileOverridesOnlyTheFieldsItSets() throws {
         let file = try temporaryFile(##"{"paths": 64, "palette": ["#000", "#fff"]}"##)
         let recipe = try Preset.load(file, method: "clipdraw", as: CLIPDraw.Configuration.self)

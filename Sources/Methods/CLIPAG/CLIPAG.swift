@@ -9,7 +9,8 @@ import Tensor
 /// and cutout, go through CLIP's image tower; the loss is 1.0 × mean(1 − cos) of the views plus
 /// 5.0 × that of the patches. The gradient norm is clipped, AdamW steps the image's parameters
 /// (the pixels, or a Laplacian pyramid), and dynamic thresholding pulls the image back into
-/// range. The image with the lowest whole-image loss is kept.
+/// range. The image with the lowest whole-image loss is kept. An optional total-variation term
+/// (CLIPstyler's) smooths the image for ordinary, non-robust CLIP weights.
 public final class CLIPAG: IterativeMethod {
     public let configuration: Configuration
     public let iterations: Int
@@ -117,6 +118,12 @@ public final class CLIPAG: IterativeMethod {
                 }
             }.loss / configuration.patchWeight
         }
+        var smoothness: Float = 0
+        if configuration.tvWeight > 0 {
+            let term = totalVariation(cut) * configuration.tvWeight
+            smoothness = term.item
+            term.backward()
+        }
         let evaluated = Tensor(shape: [3, size, size], values: image.values)
         clock.measure("update") {
             if let gradient = cut.grad { (image * gradient).sum().backward() }
@@ -124,7 +131,7 @@ public final class CLIPAG: IterativeMethod {
             optimizer.update()
             projectIntoRange()
         }
-        let loss = configuration.globalWeight * globalLoss + configuration.patchWeight * patchLoss
+        let loss = configuration.globalWeight * globalLoss + configuration.patchWeight * patchLoss + smoothness
         // The reference ranks images by the whole-image loss alone.
         let ranking = configuration.globalViews > 0 ? globalLoss : patchLoss
         let improved = ranking < (best?.loss ?? .infinity)

@@ -4,11 +4,15 @@ import Tensor
 /// step): map the image to [-1, 1], let s be the `quantile` of |values| over the whole image but
 /// at least 1, clamp to [-s, s], divide by s, and map back to [0, 1]. Extreme pixels are pulled
 /// in proportionally instead of being clipped one by one, which keeps colours from saturating.
-struct DynamicThreshold {
-    let quantile: Float
+public struct DynamicThreshold: Sendable {
+    public let quantile: Float
+
+    public init(quantile: Float) {
+        self.quantile = quantile
+    }
 
     /// Applies the threshold to `image` in place.
-    func apply(_ image: Tensor) {
+    public func apply(_ image: Tensor) {
         let values = image.pointer
         let magnitudes = (0..<image.count).map { Swift.abs(2 * values[$0] - 1) }
         let scale = max(1, Self.quantile(magnitudes, quantile))

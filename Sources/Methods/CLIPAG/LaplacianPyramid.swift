@@ -5,11 +5,11 @@ import Tensor
 /// structure change as easily as fine detail, which gives cleaner images under an ordinary
 /// (non-robust) CLIP. `compose(decompose(x)) == x` up to rounding: each level stores exactly what
 /// the upsampled coarser image misses.
-struct LaplacianPyramid {
+public struct LaplacianPyramid: Sendable {
     /// (height, width) of each level, finest first.
-    let sizes: [(height: Int, width: Int)]
+    public let sizes: [(height: Int, width: Int)]
 
-    init(height: Int, width: Int, levels: Int) {
+    public init(height: Int, width: Int, levels: Int) {
         precondition(levels >= 1, "a pyramid needs at least one level")
         sizes = (0..<levels).map { level in
             let factor = Double(1 << level)
@@ -18,7 +18,7 @@ struct LaplacianPyramid {
     }
 
     /// The levels of `image`, finest first.
-    func decompose(_ image: Tensor) -> [Tensor] {
+    public func decompose(_ image: Tensor) -> [Tensor] {
         var lowPass = [image]
         for size in sizes.dropFirst() {
             lowPass.append(resize(lowPass.last!, height: size.height, width: size.width, mode: .bilinear))
@@ -32,7 +32,7 @@ struct LaplacianPyramid {
     }
 
     /// The image the levels describe; differentiable with respect to every level.
-    func compose(_ levels: [Tensor]) -> Tensor {
+    public func compose(_ levels: [Tensor]) -> Tensor {
         precondition(levels.count == sizes.count, "\(levels.count) levels for a \(sizes.count)-level pyramid")
         var image = levels[levels.count - 1]
         for level in stride(from: levels.count - 2, through: 0, by: -1) {

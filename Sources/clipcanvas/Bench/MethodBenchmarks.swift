@@ -14,7 +14,15 @@ enum MethodBenchmarks {
                 recipe.iterations = 1_000_000
                 let drawing = try! CLIPDraw(prompt: "a red bicycle", configuration: recipe, model: model("ViT-B/32"), seed: 1)
                 return { drawing.step().stages }
-            }
+            },
+            BenchmarkCase.staged("iter.clipag") {
+                // The preset at 224: 32 views + 32 patches through ViT-B/32, forward and backward.
+                var recipe = try! Preset.load("clipag", method: "clipag", as: CLIPAG.Configuration.self)
+                recipe.iterations = 1_000_000
+                recipe.initCandidates = 1
+                let painting = try! CLIPAG(prompt: "a red bicycle", configuration: recipe, model: model("ViT-B/32"), seed: 1)
+                return { painting.step().stages }
+            },
         ]
     }
 
