@@ -41,7 +41,8 @@ public struct StageTime: Sendable, Encodable, Equatable {
     }
 }
 
-/// Times the stages of one step: `measure("render") { ... }` in order.
+/// Times the stages of one step: `measure("render") { ... }` in order; a stage measured more
+/// than once in a step (augmenting two kinds of views) accumulates into one entry.
 struct StageClock {
     private(set) var stages: [StageTime] = []
     private let clock = ContinuousClock()
@@ -50,7 +51,12 @@ struct StageClock {
         let start = clock.now
         let result = try body()
         let elapsed = start.duration(to: clock.now)
-        stages.append(StageTime(stage: stage, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        if let index = stages.firstIndex(where: { $0.stage == stage }) {
+            stages[index].seconds += seconds
+        } else {
+            stages.append(StageTime(stage: stage, seconds: seconds))
+        }
         return result
     }
 }
