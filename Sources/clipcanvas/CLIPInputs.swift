@@ -1,4 +1,5 @@
 import Foundation
+import Methods
 import Models
 import Output
 import Tensor
@@ -15,17 +16,13 @@ enum CLIPInputs {
         return CLIPModel.normalize(stack(prepared))
     }
 
-    /// Tokenises prompts (warning on stderr when one is cut to the context length) and encodes
-    /// them: [P, embed], not normalised.
+    /// Unit text embeddings [P, embed] of the prompts, warning on stderr when one was cut to
+    /// CLIP's context length.
     static func textEmbeddings(_ prompts: [String], for model: CLIPModel) throws -> Tensor {
-        let tokenizer = try CLIPTokenizer.standard()
-        let tokenized = prompts.map { prompt -> TokenizedPrompt in
-            let result = tokenizer.tokenize(prompt, contextLength: model.architecture.contextLength)
-            if result.wasTruncated {
-                printToStandardError("warning: prompt \"\(prompt.prefix(40))…\" is longer than CLIP's \(model.architecture.contextLength) tokens; it was truncated")
-            }
-            return result
+        let encoded = try PromptEncoder.encode(prompts, with: model)
+        for prompt in encoded.truncated {
+            printToStandardError("warning: prompt \"\(prompt.prefix(40))…\" is longer than CLIP's \(model.architecture.contextLength) tokens; it was truncated")
         }
-        return model.encodeText(tokens: tokenized.map(\.ids), endIndices: tokenized.map(\.endIndex))
+        return encoded.embeddings
     }
 }

@@ -122,9 +122,7 @@ struct Draw: ParsableCommand {
             let model = try common.modelOptions.load(defaultModel: configuration.model)
             let drawing = try CLIPDraw(prompt: prompt, configuration: configuration, model: model, seed: common.seed, start: start)
             let session = MethodSession(options: common)
-            for prompt in drawing.truncatedPrompts {
-                session.display.warning("prompt \"\(prompt.prefix(40))…\" is longer than CLIP's context; it was truncated")
-            }
+            session.warnTruncated(drawing.truncatedPrompts)
             try session.run(
                 drawing, name: "draw", model: common.modelOptions.model ?? configuration.model,
                 snapshot: { drawing, base in

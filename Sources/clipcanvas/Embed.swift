@@ -36,8 +36,8 @@ struct Embed: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let model = try modelOptions.load()
-            let embeddings = l2Normalize(
-                images.isEmpty ? try CLIPInputs.textEmbeddings(text, for: model) : model.imageEmbedding(try CLIPInputs.images(images, for: model)))
+            let embeddings =
+                images.isEmpty ? try CLIPInputs.textEmbeddings(text, for: model) : l2Normalize(model.imageEmbedding(try CLIPInputs.images(images, for: model)))
             if let output {
                 try AtomicFile.write(NumPyArray.encode(embeddings), to: output)
             }

@@ -72,9 +72,7 @@ struct Paint: ParsableCommand {
                 session.display.warning(
                     "\(modelName) is not the robust CLIPAG checkpoint; ordinary CLIP weights tend to paint adversarial texture (try --param pyramid --tv 0.1, or --model CLIPAG_ViTB32.pt)")
             }
-            for prompt in painting.truncatedPrompts {
-                session.display.warning("prompt \"\(prompt.prefix(40))…\" is longer than CLIP's context; it was truncated")
-            }
+            session.warnTruncated(painting.truncatedPrompts)
             try session.run(
                 painting, name: "paint", model: modelName,
                 snapshot: { painting, base in

@@ -43,7 +43,7 @@ struct Score: ParsableCommand {
         try reportingErrors {
             let model = try modelOptions.load()
             let imageEmbeddings = l2Normalize(model.imageEmbedding(try CLIPInputs.images(images, for: model)))
-            let textEmbeddings = l2Normalize(try CLIPInputs.textEmbeddings(text, for: model))
+            let textEmbeddings = try CLIPInputs.textEmbeddings(text, for: model)
             let cosine = matmul(imageEmbeddings, textEmbeddings, transposeB: true)
             let probabilities = softmax(cosine * model.logitScale)
             let rows = images.enumerated().map { index, path in

@@ -13,10 +13,7 @@ final class DrawCommandTests: XCTestCase {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("clipcanvas-draw-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         weightsPath = path("tiny.safetensors")
-        let architecture = CLIPArchitecture(
-            vision: .transformer(width: 64, layers: 1, patchSize: 16), imageResolution: 64, embedDimension: 32,
-            textWidth: 64, textLayers: 1)
-        try CLIPCommandTests.safetensors(SyntheticWeights.stateDict(for: architecture)).write(to: URL(fileURLWithPath: weightsPath))
+        try TinyModelFile.write(to: weightsPath)
     }
 
     override func tearDownWithError() throws {
@@ -67,6 +64,15 @@ final class DrawCommandTests: XCTestCase {
         // Three 160 px thumbnails in a 2 x 2 grid with 4 px gaps.
         XCTAssertEqual([sheet.width, sheet.height], [2 * 160 + 3 * 4, 2 * 160 + 3 * 4])
         XCTAssertTrue(result.stderr.contains("step 8/8"), "progress lines are logged when stderr is not a terminal:\n\(result.stderr)")
+    }
+
+    func testAPromptLongerThanCLIPsContextIsTruncatedWithAWarning() throws {
+        let long = Array(repeating: "a very long and winding description", count: 20).joined(separator: ", ")
+        let result = try ClipCanvasBinary.run(
+            ["draw", long, "--model", weightsPath, "--paths", "4", "--canvas", "64", "--iterations", "1", "-o", path("long.svg")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("warning: prompt") && result.stderr.contains("truncated"), result.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("long.svg")))
     }
 
     func testStartingFromAnSVGKeepsItsPaths() throws {

@@ -13,10 +13,7 @@ final class PaintCommandTests: XCTestCase {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("clipcanvas-paint-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         weightsPath = path("tiny.safetensors")
-        let architecture = CLIPArchitecture(
-            vision: .transformer(width: 64, layers: 1, patchSize: 16), imageResolution: 64, embedDimension: 32,
-            textWidth: 64, textLayers: 1)
-        try CLIPCommandTests.safetensors(SyntheticWeights.stateDict(for: architecture)).write(to: URL(fileURLWithPath: weightsPath))
+        try TinyModelFile.write(to: weightsPath)
         // A partial preset file: the clipag recipe, shrunk for a test.
         presetPath = path("small.json")
         try Data(#"{"size": 64, "patch_size": 32, "global_views": 4, "patches": 48, "init_candidates": 3}"#.utf8).write(to: URL(fileURLWithPath: presetPath))

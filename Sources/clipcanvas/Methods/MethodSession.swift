@@ -14,6 +14,13 @@ struct MethodSession {
         display = ProgressDisplay(quiet: options.quiet, json: options.json)
     }
 
+    /// Says which prompts CLIP's context cut short (methods report them; users should know).
+    func warnTruncated(_ prompts: [String]) {
+        for prompt in prompts {
+            display.warning("prompt \"\(prompt.prefix(40))…\" is longer than CLIP's context; it was truncated")
+        }
+    }
+
     /// What a snapshot wrote, and a small picture of it for the contact sheet.
     struct Snapshot {
         let files: [String]
