@@ -1,5 +1,5 @@
-import Methods
 import Guidance
+import Methods
 import Output
 import Tensor
 
@@ -10,8 +10,7 @@ enum SaliencyPicture {
         let size = target.image.shape[3]
         let photo = Image(tensor: target.image.reshaped([3, size, size]))
         var panels: [Image] = []
-        if let attention = target.attention { panels.append(grey(attention)) }
-        if let edges = target.edges { panels.append(grey(edges)) }
+        if let saliency = target.saliency { panels += [grey(saliency.attention), grey(saliency.edges)] }
         panels.append(marked(photo, starts))
         return ContactSheet.compose(panels, columns: panels.count)
     }

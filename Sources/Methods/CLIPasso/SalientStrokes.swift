@@ -11,7 +11,7 @@ enum SalientStrokes {
     static func startPixels(
         count: Int, target: SketchTarget, temperature: Float, size: Int, generator: inout SeededGenerator
     ) -> [SaliencySampler.Pixel] {
-        for map in [target.startMap, target.attention].compactMap({ $0 }) {
+        for map in [target.saliency?.startMap, target.saliency?.attention].compactMap({ $0 }) {
             if let pixels = SaliencySampler.sample(map, count: count, temperature: temperature, generator: &generator) {
                 return pixels
             }
