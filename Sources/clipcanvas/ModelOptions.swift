@@ -23,7 +23,12 @@ struct ModelOptions: ParsableArguments {
     /// Resolves, downloads if needed (with a progress bar on stderr) and builds the model named by
     /// `--model`, else `defaultModel` (a method's preset names its model).
     func load(defaultModel: String = "ViT-B/32") throws -> CLIPModel {
-        let model = self.model ?? defaultModel
+        try load(named: model ?? defaultModel)
+    }
+
+    /// Builds the model `model` (a name or a file) with these options' `--activation` and
+    /// `--offline`: for commands that run a second model (sketch's geometric model).
+    func load(named model: String) throws -> CLIPModel {
         let store = ModelStore()
         let progress = DownloadProgress(label: model)
         let file = try store.resolve(model, allowDownload: !offline) { written, total in progress.update(written, total) }

@@ -23,7 +23,29 @@ enum MethodBenchmarks {
                 let painting = try! CLIPAG(prompt: "a red bicycle", configuration: recipe, model: model("ViT-B/32"), seed: 1)
                 return { painting.step().stages }
             },
+            BenchmarkCase.staged("iter.clipasso") { clipassoStep(preset: "clipasso") },
+            BenchmarkCase.staged("iter.clipasso.fast") { clipassoStep(preset: "clipasso-fast") },
         ]
+    }
+
+    /// One CLIPasso step at the preset's 16 strokes: 5 copies of sketch (forward and backward)
+    /// and 4 augmented copies of the photo (forward; its clean copy is computed once) through
+    /// the geometric model. The photo is noise: speed does not depend on it.
+    static func clipassoStep(preset: String) -> () -> [StageTime] {
+        var recipe = try! Preset.load(preset, method: "clipasso", as: CLIPasso.Configuration.self)
+        recipe.iterations = 1_000_000
+        // Evaluate only at the first step, so early stopping never ends the timed run.
+        recipe.evalInterval = 1_000_000
+        // Strokes start uniformly: a step costs the same, and the saliency model (loaded, used
+        // and freed before the geometric one in a real run) stays out of the memory figure.
+        recipe.saliencyInit = false
+        var generator = SeededGenerator(seed: 3)
+        let photo = Tensor.uniform([3, 224, 224], 0, 1, generator: &generator)
+        let geometric = model(recipe.geometricModel)
+        geometric.releaseTextTower()
+        let target = try! SketchTarget(photo: photo, configuration: recipe, geometricModel: geometric, saliency: nil)
+        let sketch = try! CLIPasso(target: target, configuration: recipe, seed: 1)
+        return { sketch.step().stages }
     }
 
     static func model(_ name: String) -> CLIPModel {

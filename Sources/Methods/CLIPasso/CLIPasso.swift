@@ -1,0 +1,116 @@
+import Guidance
+import Models
+import Raster
+import Scene
+import Tensor
+
+/// CLIPasso: a photo to a sketch of a few black strokes, one run (one seed, one stroke count).
+///
+/// One step: rasterize the strokes; make the clean copy and `augmentations` copies of sketch and
+/// photo with the same random perspective and crop; compare their CLIP features (the photo's
+/// clean features are computed once, in `SketchTarget`); move the control points (Adam). Every
+/// `evalInterval` steps the clean copy's loss is the evaluation loss: the lowest one's sketch is
+/// kept, and the run stops when it stays within `minDelta` of the best twice.
+public final class CLIPasso: IterativeMethod {
+    public let configuration: Configuration
+    public let iterations: Int
+    public let seed: UInt64
+    public private(set) var completedIterations = 0
+    public private(set) var hasConverged = false
+    /// Where the strokes started (canvas pixels), for pictures of the saliency.
+    public let startPixels: [SaliencySampler.Pixel]
+
+    private let target: SketchTarget
+    private let parameters: SceneParameters
+    private let optimizer: Adam
+    private let augmentation: PerspectiveCropAugmentation
+    private let size: Int
+    private var generator: SeededGenerator
+    private var best: (loss: Float, scene: Scene)?
+    /// The reference's `terminate`: an evaluation already came within `minDelta` of the best.
+    private var nearBestOnce = false
+
+    /// Prepares a run on `target` with `configuration.strokes` strokes. Every random choice
+    /// (start pixels, their random walks, augmentations) comes from `seed`.
+    public init(target: SketchTarget, configuration: Configuration, seed: UInt64) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.target = target
+        self.seed = seed
+        iterations = configuration.iterations
+        let size = target.image.shape[3]
+        self.size = size
+
+        var initGenerator = SeededGenerator(seed: SeededGenerator.mix(seed ^ 0x436C_6970_6173_736F))
+        generator = SeededGenerator(seed: SeededGenerator.mix(seed))
+        startPixels = configuration.saliencyInit
+            ? SalientStrokes.startPixels(
+                count: configuration.strokes, target: target, temperature: configuration.softmaxTemperature, size: size,
+                generator: &initGenerator)
+            : (0..<configuration.strokes).map { _ in
+                SaliencySampler.Pixel(x: initGenerator.nextInt(below: size), y: initGenerator.nextInt(below: size))
+            }
+        let paths = SalientStrokes.make(
+            from: startPixels, size: size, spread: configuration.pointSpread, width: configuration.strokeWidth,
+            color: try configuration.strokeColor(), generator: &initGenerator)
+        parameters = SceneParameters(Scene(width: size, height: size, background: .white, paths: paths), optimising: .points)
+        optimizer = Adam(groups: [ParameterGroup([parameters.points], learningRate: configuration.learningRate)])
+        augmentation = .clipasso(copies: configuration.augmentations, size: size, normalization: .openAI)
+    }
+
+    /// The sketch as the next step will see it.
+    public var currentScene: Scene { parameters.scene }
+
+    /// The sketch with the lowest evaluation loss so far (the current one before any evaluation).
+    public var bestScene: Scene { best?.scene ?? currentScene }
+
+    /// The lowest evaluation loss so far.
+    public var bestEvaluationLoss: Float? { best?.loss }
+
+    public func step() -> IterationReport {
+        precondition(!isFinished, "the run is complete")
+        var clock = StageClock()
+        let evaluates = completedIterations % configuration.evalInterval == 0
+        let drawnScene = evaluates ? parameters.scene : nil
+        let image = clock.measure("render") { rasterize(parameters, width: size, height: size).reshaped([1, 3, size, size]) }
+        let (sketchViews, targetViews) = clock.measure("augment") {
+            let draw = augmentation.sample(imageHeight: size, imageWidth: size, generator: &generator)
+            return (
+                concat([CLIPModel.normalize(image), augmentation.apply(image, draw)], axis: 0),
+                augmentation.apply(target.image, draw))
+        }
+        let objective = target.objective
+        let targetFeatures = clock.measure("target forward") { target.cleanFeatures.followed(by: objective.features(targetViews)) }
+        let sketchFeatures = clock.measure("sketch forward") { objective.features(sketchViews) }
+        let loss = objective.loss(sketchFeatures, targetFeatures)
+        let lossValue = loss.item
+        // The clean copy against the clean photo is exactly the reference's evaluation pass.
+        let evaluation = evaluates ? objective.loss(sketchFeatures.firstView, target.cleanFeatures).item : nil
+        clock.measure("backward") { loss.backward() }
+        clock.measure("update") { optimizer.update() }
+        completedIterations += 1
+
+        var improved = false
+        if let evaluation, let drawnScene {
+            improved = record(evaluation: evaluation, scene: drawnScene)
+        }
+        return IterationReport(
+            iteration: completedIterations, iterations: iterations, loss: lossValue, bestLoss: best?.loss ?? lossValue,
+            improved: improved, converged: hasConverged, stages: clock.stages)
+    }
+
+    /// The reference's bookkeeping: a loss more than `minDelta` below the best replaces it; one
+    /// within `minDelta` of the best arms the stop, and a second one stops the run.
+    private func record(evaluation: Float, scene: Scene) -> Bool {
+        let delta = evaluation - (best?.loss ?? .infinity)
+        if abs(delta) > configuration.minDelta {
+            guard delta < 0 else { return false }
+            best = (evaluation, scene)
+            nearBestOnce = false
+            return true
+        }
+        if nearBestOnce { hasConverged = true }
+        nearBestOnce = true
+        return false
+    }
+}

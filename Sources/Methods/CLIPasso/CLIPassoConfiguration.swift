@@ -1,0 +1,83 @@
+import Foundation
+import Scene
+
+extension CLIPasso {
+    /// The CLIPasso recipe. Defaults live in `Presets/clipasso.json` (the reference's
+    /// `config.py` and `run_object_sketching.py`); the abstraction presets differ in `strokes`,
+    /// `clipasso-fast` in the geometric model. Widths are full stroke widths (the reference's
+    /// radius 1.5 is 3 here).
+    public struct Configuration: Codable, Equatable, Sendable, MethodConfiguration {
+        /// The vision transformer whose attention places the first strokes (`--model`).
+        public var model: String
+        /// Optimisation steps per run, unless early stopping ends it first.
+        public var iterations: Int
+        /// Strokes in the sketch: fewer is more abstract.
+        public var strokes: Int
+        /// Full stroke width in canvas pixels, and the strokes' colour (CSS syntax, opaque).
+        public var strokeWidth: Float
+        public var color: String
+        /// Each stroke's three further control points random-walk from its start pixel by up to
+        /// ± this fraction of the canvas per point.
+        public var pointSpread: Float
+        /// Adam's learning rate on the control points (constant).
+        public var learningRate: Float
+        /// Augmented copies of sketch and target per step, besides the clean copy.
+        public var augmentations: Int
+        /// The CLIP model whose features are compared (a ResNet or a ViT).
+        public var geometricModel: String
+        /// Which feature maps enter the geometric loss: ResNet stages (0 = stem, 1…4 = layer1…layer4)
+        /// or ViT blocks (0-based); each adds `geometricWeight × MSE`.
+        public var geometricLayers: [Int]
+        public var geometricWeight: Float
+        /// Weight of 1 − cos between the final embeddings of sketch and target.
+        public var semanticWeight: Float
+        /// Start strokes on salient edges (attention × XDoG); otherwise uniformly at random.
+        public var saliencyInit: Bool
+        /// Keep only edge pixels of the attention map when sampling starts (the reference's `xdog_intersec`).
+        public var edgeIntersection: Bool
+        /// Softmax temperature of the start-pixel sampling.
+        public var softmaxTemperature: Float
+        /// Evaluate without augmentation every this many steps, keep the best, and stop early
+        /// when the evaluation loss stays within `minDelta` of the best twice.
+        public var evalInterval: Int
+        public var minDelta: Float
+        /// Independent runs with seeds seed, seed + 1000, …; the lowest evaluation loss wins.
+        public var seeds: Int
+        /// Pad a non-square photo onto a white square (`padMargin` pixels larger than its longer
+        /// side) instead of centre-cropping it.
+        public var pad: Bool
+        public var padMargin: Int
+
+        /// Checks the numbers before any work starts, with a message naming the setting.
+        public func validate() throws {
+            func require(_ condition: Bool, _ message: String) throws {
+                if !condition { throw MethodError(message) }
+            }
+            try require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
+            try require(strokes >= 1, "strokes must be at least 1, got \(strokes)")
+            try require(strokeWidth > 0 && strokeWidth.isFinite, "the stroke width must be positive, got \(strokeWidth)")
+            try require(pointSpread >= 0 && pointSpread.isFinite, "point_spread must be a non-negative number, got \(pointSpread)")
+            try require(learningRate >= 0 && learningRate.isFinite, "learning_rate must be a non-negative number, got \(learningRate)")
+            try require(augmentations >= 1, "augmentations must be at least 1, got \(augmentations)")
+            try require(!geometricLayers.isEmpty || semanticWeight > 0, "the loss is empty: give geometric layers or a positive semantic weight")
+            try require(geometricLayers.allSatisfy { $0 >= 0 }, "geometric layers are 0-based indices, got \(geometricLayers)")
+            try require(geometricWeight >= 0 && geometricWeight.isFinite, "geometric_weight must be a non-negative number, got \(geometricWeight)")
+            try require(semanticWeight >= 0 && semanticWeight.isFinite, "the semantic weight must be a non-negative number, got \(semanticWeight)")
+            try require(softmaxTemperature > 0 && softmaxTemperature.isFinite, "softmax_temperature must be positive, got \(softmaxTemperature)")
+            try require(evalInterval >= 1, "eval_interval must be at least 1, got \(evalInterval)")
+            try require(minDelta >= 0 && minDelta.isFinite, "min_delta must be a non-negative number, got \(minDelta)")
+            try require(seeds >= 1, "seeds must be at least 1, got \(seeds)")
+            try require(padMargin >= 0, "pad_margin cannot be negative, got \(padMargin)")
+            let stroke = try strokeColor()
+            try require(stroke.a == 1, "the stroke colour must be opaque, got \(color)")
+        }
+
+        func strokeColor() throws -> RGBA {
+            do {
+                return try RGBA(css: color)
+            } catch {
+                throw MethodError("color: \(error)")
+            }
+        }
+    }
+}
