@@ -1,7 +1,6 @@
 // swift-tools-version:6.0
 // ClipCanvas: CLIP-guided drawing, sketching, stylising and painting on the CPU.
 // One folder per layer (see README.md, "Layers"); arrows in the architecture point down this file.
-import Foundation
 import PackageDescription
 
 /// Numeric hot loops are written with explicit indices; in release builds we drop the bounds and
@@ -16,10 +15,19 @@ let fastMath: [SwiftSetting] = [
         .when(configuration: .release))
 ]
 
-/// Every JSON file in Presets/ ships with the binary, so `--preset NAME` finds it after install.
-/// The folder is listed when SwiftPM reads this manifest: after adding a preset, touch this file.
-let presetFiles = ((try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/Presets")) ?? [])
-    .filter { $0.hasSuffix(".json") }.sorted()
+/// Every preset in Presets/ ships with the binary, so `--preset NAME` finds it after install.
+/// Listed by name (SwiftPM warns about a JSON file in that folder that is not listed here).
+let presetFiles = [
+    "clipag-draw.json",
+    "clipag.json",
+    "clipasso-16.json",
+    "clipasso-32.json",
+    "clipasso-4.json",
+    "clipasso-8.json",
+    "clipasso-fast.json",
+    "clipasso.json",
+    "clipdraw.json",
+]
 
 let package = Package(
     name: "ClipCanvas",
