@@ -6,7 +6,7 @@ struct ClipCanvasCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clipcanvas",
         abstract: "CLIP-guided drawing, sketching and stylising on the CPU.",
-        subcommands: [Draw.self, Paint.self, Render.self, ModelsCommand.self, Score.self, Embed.self, Tokenize.self, Bench.self])
+        subcommands: [Draw.self, Paint.self, Style.self, Render.self, ModelsCommand.self, Score.self, Embed.self, Tokenize.self, Bench.self])
 }
 
 /// Runs a command's work, turning a failure into one line, `error: <message>`, on stderr and a
