@@ -17,8 +17,8 @@ enum MethodBenchmarks {
                 return { drawing.step().stages }
             },
             clipstyler("iter.clipstyler", preset: "clipstyler", content: .vgg19(syntheticVGG19())),
-            clipstyler("iter.clipstyler.clip-content", preset: "clipstyler", content: .clipFeatures),
-            clipstyler("iter.clipstyler-fast", preset: "clipstyler-fast", content: .vgg19(syntheticVGG19())),
+            clipstyler("iter.clip-content.clipstyler", preset: "clipstyler", content: .clipFeatures),
+            clipstyler("iter.fast.clipstyler", preset: "clipstyler-fast", content: .vgg19(syntheticVGG19())),
         ]
     }
 
