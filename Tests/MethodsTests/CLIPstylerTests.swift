@@ -127,16 +127,17 @@ final class CLIPstylerTests: XCTestCase {
         XCTAssertEqual(WorkingSize(photoHeight: 1, photoWidth: 1000, longerSide: 64).height, 8, "a side is never below 8")
     }
 
-    func testTheFastPresetIsTheReferenceRecipeWithFewerPatchesAndSteps() throws {
+    func testTheFastPresetIsTheReferenceRecipeAtHalfSizeWithFewerPatchesAndSteps() throws {
         let reference = try Preset.load("clipstyler", method: "clipstyler", as: CLIPstyler.Configuration.self)
         XCTAssertEqual([reference.iterations, reference.patches, reference.patchSize, reference.size], [200, 64, 128, 512])
         XCTAssertEqual([reference.patchWeight, reference.globalWeight, reference.contentWeight, reference.tvWeight], [9000, 500, 150, 0.002])
         XCTAssertEqual([reference.learningRate, reference.rejectionThreshold, reference.outputContrast], [5e-4, 0.7, 1.5])
         XCTAssertEqual(reference.source, "a Photo")
         var fast = try Preset.load("clipstyler-fast", method: "clipstyler", as: CLIPstyler.Configuration.self)
-        XCTAssertEqual([fast.iterations, fast.patches, fast.learningRateStep], [100, 16, 50])
+        XCTAssertEqual([fast.iterations, fast.patches, fast.learningRateStep, fast.size, fast.patchSize], [100, 16, 50, 256, 64])
         (fast.iterations, fast.patches, fast.learningRateStep) = (reference.iterations, reference.patches, reference.learningRateStep)
-        XCTAssertEqual(fast, reference, "only the schedule and patch count differ")
+        (fast.size, fast.patchSize) = (reference.size, reference.patchSize)
+        XCTAssertEqual(fast, reference, "only the size, schedule and patch count differ")
     }
 
     /// torchvision's VGG19 layers up to conv5_2 with small random weights.
