@@ -27,6 +27,8 @@ let presetFiles = [
     "clipasso-fast.json",
     "clipasso.json",
     "clipdraw.json",
+    "clipstyler-fast.json",
+    "clipstyler.json",
 ]
 
 let package = Package(

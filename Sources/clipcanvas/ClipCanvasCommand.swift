@@ -5,8 +5,8 @@ import Foundation
 struct ClipCanvasCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clipcanvas",
-        abstract: "CLIP-guided drawing, sketching and stylising on the CPU.",
-        subcommands: [Draw.self, Sketch.self, Paint.self, Render.self, ModelsCommand.self, Score.self, Embed.self, Tokenize.self, Bench.self])
+        abstract: "CLIP-guided drawing, sketching, stylising and painting on the CPU.",
+        subcommands: [Draw.self, Sketch.self, Style.self, Paint.self, Render.self, ModelsCommand.self, Score.self, Embed.self, Tokenize.self, Bench.self])
 }
 
 /// Runs a command's work, turning a failure into one line, `error: <message>`, on stderr and a

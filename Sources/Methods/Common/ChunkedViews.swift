@@ -15,21 +15,30 @@ struct ChunkedViews {
     /// of each chunk to the gradient of whatever produced `views`, and returns the weighted loss
     /// and the cosines of every view to `text` [1, embed] (for progress).
     func backward(_ views: Tensor, text: Tensor, weight: Float, lossOfChunk: (_ cosines: Tensor) -> Tensor) -> (loss: Float, cosines: [Float]) {
+        var cosines: [Float] = []
+        let loss = backward(views, weight: weight) { embeddings in
+            let chunkCosines = matmul(l2Normalize(embeddings), text, transposeB: true)
+            cosines += chunkCosines.values
+            return lossOfChunk(chunkCosines)
+        }
+        return (loss, cosines)
+    }
+
+    /// The same for a loss of each chunk's unnormalised image embeddings [chunk, embed] (CLIPstyler's
+    /// directional losses); returns the weighted loss.
+    func backward(_ views: Tensor, weight: Float, lossOfEmbeddings: (_ embeddings: Tensor) -> Tensor) -> Float {
         let cut = views.detached()
         cut.requiresGrad = views.needsGrad
         var total: Float = 0
-        var cosines: [Float] = []
         for start in stride(from: 0, to: views.shape[0], by: chunkSize) {
             let chunk = cut.slice(axis: 0, start: start, length: min(chunkSize, views.shape[0] - start))
-            let chunkCosines = matmul(l2Normalize(model.imageEmbedding(chunk)), text, transposeB: true)
-            cosines += chunkCosines.values
-            let loss = lossOfChunk(chunkCosines) * weight
+            let loss = lossOfEmbeddings(model.imageEmbedding(chunk)) * weight
             total += loss.item
             loss.backward()
         }
         if let gradient = cut.grad {
             (views * gradient).sum().backward()
         }
-        return (total, cosines)
+        return total
     }
 }

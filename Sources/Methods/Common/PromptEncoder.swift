@@ -4,7 +4,7 @@ import Tensor
 
 /// Prompts turned into unit-length CLIP text embeddings, once per run.
 public struct EncodedPrompts {
-    /// [prompts, embed], each row of unit length.
+    /// [prompts, embed], each row of unit length unless encoded with `normalized: false`.
     public let embeddings: Tensor
     /// The prompts that were longer than CLIP's context and were cut.
     public let truncated: [String]
@@ -12,8 +12,9 @@ public struct EncodedPrompts {
 
 public enum PromptEncoder {
     /// Tokenises and encodes `prompts`. Empty prompts are an error: CLIP would still embed them,
-    /// and the run would optimise towards nothing in particular.
-    public static func encode(_ prompts: [String], with model: CLIPModel) throws -> EncodedPrompts {
+    /// and the run would optimise towards nothing in particular. `normalized: false` keeps CLIP's
+    /// raw embeddings, for recipes that average prompts before normalising (CLIPstyler's templates).
+    public static func encode(_ prompts: [String], with model: CLIPModel, normalized: Bool = true) throws -> EncodedPrompts {
         if prompts.contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
             throw MethodError("the prompt is empty; describe what to make, e.g. \"a watercolor painting of a lighthouse\"")
         }
@@ -29,7 +30,7 @@ public enum PromptEncoder {
         let tokenized = prompts.map { tokenizer.tokenize($0, contextLength: model.architecture.contextLength) }
         let embeddings = model.encodeText(tokens: tokenized.map(\.ids), endIndices: tokenized.map(\.endIndex))
         return EncodedPrompts(
-            embeddings: l2Normalize(embeddings),
+            embeddings: normalized ? l2Normalize(embeddings) : embeddings,
             truncated: zip(prompts, tokenized).filter { $0.1.wasTruncated }.map(\.0))
     }
 }

@@ -1,0 +1,181 @@
+import Foundation
+import Guidance
+import Models
+import Tensor
+
+/// CLIPstyler: a photo repainted in the style a text describes, by training a small U-Net for
+/// this one photo (Kwon & Ye 2022).
+///
+/// Before the first step: the style text and the source text ("a Photo") are each embedded as
+/// the mean of their 79 template prompts, and their normalised difference is the text
+/// direction; CLIP embeds the photo (the source image embedding); the content network reads the
+/// photo's features. One step: the U-Net stylises the photo; the loss is
+/// 9000 × patch directional loss (random perspective-warped crops, those already below tau
+/// rejected) + 500 × global directional loss (the whole output at CLIP's resolution) + 150 ×
+/// content loss + 0.002 × total variation; Adam steps the U-Net's weights.
+public final class CLIPstyler: IterativeMethod {
+    public let configuration: Configuration
+    public let iterations: Int
+    public private(set) var completedIterations = 0
+    public var hasConverged: Bool { false }
+    /// The texts (style or source) some of whose template prompts were cut at CLIP's context.
+    public let truncatedTexts: [String]
+    /// The size the photo is stylised at.
+    public let workingSize: WorkingSize
+    /// Which network the content loss compares, for the run's notes.
+    public let contentDescription: String
+
+    private let model: CLIPModel
+    /// The photo at the working size [1, 3, h, w]: the U-Net's input at every step.
+    private let photo: Tensor
+    private let network: StylerUNet
+    private let optimizer: Adam
+    private let content: ContentFeatureSource
+    private let contentTargets: [Tensor]
+    private let sourceImageEmbedding: Tensor
+    private let styleEmbedding: Tensor
+    private let direction: Tensor
+    private let patchViews: CLIPstylerPatchAugmentation
+    private let views: ChunkedViews
+    private let outputContrast: OutputContrast
+    private var generator: SeededGenerator
+    private var bestLoss: Float = .infinity
+    /// `currentImage`, computed once per state of the U-Net.
+    private var finished: Tensor?
+
+    /// Prepares a run on `photo` [3, H, W] in [0, 1]: resizes it to the working size, encodes the
+    /// texts (then releases the model's text tower) and reads the photo's CLIP embedding and
+    /// content features. The U-Net's initial weights and every random choice come from `seed`.
+    public init(
+        photo: Tensor, style: String, configuration: Configuration, model: CLIPModel, contentNetwork: ContentNetwork, seed: UInt64
+    ) throws {
+        try configuration.validate()
+        guard !style.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw MethodError("the style text is empty; describe the style, e.g. \"oil painting of flowers\" or \"fire\"")
+        }
+        guard photo.rank == 3, photo.shape[0] == 3, photo.shape[1] > 0, photo.shape[2] > 0 else {
+            throw MethodError("the photo must be RGB [3, H, W], got \(photo.shape)")
+        }
+        let workingSize = WorkingSize(photoHeight: photo.shape[1], photoWidth: photo.shape[2], longerSide: configuration.size)
+        if configuration.patches > 0 && configuration.patchSize > min(workingSize.height, workingSize.width) {
+            throw MethodError(
+                "patch_size \(configuration.patchSize) is larger than the working image's shorter side "
+                    + "(\(workingSize.width)x\(workingSize.height)); use a larger size or a smaller patch_size")
+        }
+        self.configuration = configuration
+        self.workingSize = workingSize
+        self.model = model
+        iterations = configuration.iterations
+
+        let styleEncoding = try PromptEncoder.encode(PromptTemplates.imageNetPrompts(for: style), with: model, normalized: false)
+        let sourceEncoding = try PromptEncoder.encode(
+            PromptTemplates.imageNetPrompts(for: configuration.source), with: model, normalized: false)
+        model.releaseTextTower()
+        truncatedTexts = [(style, styleEncoding), (configuration.source, sourceEncoding)].filter { !$0.1.truncated.isEmpty }.map(\.0)
+        styleEmbedding = templateEmbedding(styleEncoding.embeddings)
+        direction = textDirection(style: styleEncoding.embeddings, source: sourceEncoding.embeddings)
+
+        // As the reference's loader: the whole photo, resized (PIL's antialiased bicubic).
+        let resized =
+            [workingSize.height, workingSize.width] == [photo.shape[1], photo.shape[2]]
+            ? photo : ImagePreprocessing.resizeAntialiased(photo, height: workingSize.height, width: workingSize.width)
+        self.photo = resized.reshaped([1, 3, workingSize.height, workingSize.width])
+        switch contentNetwork {
+        case .vgg19(let network): content = VGGContentFeatures(network: network)
+        case .clipFeatures: content = CLIPContentFeatures(model: model)
+        }
+        contentDescription = content.description
+        contentTargets = content.features(self.photo)
+        views = ChunkedViews(model: model, chunkSize: configuration.viewsPerPass)
+        sourceImageEmbedding = model.imageEmbedding(Self.globalView(of: self.photo, resolution: model.imageResolution))
+
+        network = StylerUNet(seed: SeededGenerator.mix(seed ^ 0x5374_796C_6572))
+        optimizer = Adam(groups: [
+            ParameterGroup(
+                network.parameters, learningRate: configuration.learningRate,
+                schedule: .step(every: configuration.learningRateStep, gamma: configuration.learningRateGamma))
+        ])
+        patchViews = CLIPstylerPatchAugmentation(
+            patches: max(configuration.patches, 1), patchSize: configuration.patchSize,
+            perspective: RandomPerspective(distortionScale: Double(configuration.perspectiveDistortion), probability: 1, fill: [0]),
+            size: model.imageResolution)
+        outputContrast = OutputContrast(factor: configuration.outputContrast, stretch: configuration.outputStretch)
+        generator = SeededGenerator(seed: SeededGenerator.mix(seed))
+    }
+
+    /// The stylised photo [3, h, w] as the U-Net makes it now, finished as the reference saves it
+    /// (clamp, contrast, stretch).
+    public var currentImage: Tensor {
+        if let finished { return finished }
+        let output = network(photo).detached()
+        let image = outputContrast.apply(output.reshaped([3, workingSize.height, workingSize.width]))
+        finished = image
+        return image
+    }
+
+    /// The result: the reference keeps the U-Net as training leaves it, so this is
+    /// `currentImage` (the total loss is noisy from step to step — random patches, rejection —
+    /// and does not rank outputs well).
+    public var bestImage: Tensor { currentImage }
+
+    public func step() -> IterationReport {
+        precondition(!isFinished, "the run is complete")
+        var clock = StageClock()
+        finished = nil
+        let output = clock.measure("unet forward") { network(photo) }
+        // Every loss term differentiates into this cut; the sum then goes through the U-Net once.
+        let cut = output.detached()
+        cut.requiresGrad = true
+
+        let contentLoss = clock.measure("content") { () -> Float in
+            let loss = Guidance.contentLoss(content.features(cut), targets: contentTargets) * configuration.contentWeight
+            loss.backward()
+            return loss.item
+        }
+        let tvLoss = clock.measure("total variation") { () -> Float in
+            let loss = totalVariation(cut) * configuration.tvWeight
+            loss.backward()
+            return loss.item
+        }
+        let (globalLoss, similarity) = clock.measure("clip global") { () -> (Float, Float) in
+            let embedding = model.imageEmbedding(Self.globalView(of: cut, resolution: model.imageResolution))
+            let similarity = matmul(l2Normalize(embedding.detached()), styleEmbedding, transposeB: true).item
+            let loss =
+                globalDirectionalLoss(imageEmbeddings: embedding, sourceImageEmbedding: sourceImageEmbedding, textDirection: direction)
+                * configuration.globalWeight
+            loss.backward()
+            return (loss.item, similarity)
+        }
+        var patchLoss: Float = 0
+        if configuration.patches > 0 {
+            let draw = clock.measure("augment") { patchViews.sample(imageHeight: workingSize.height, imageWidth: workingSize.width, generator: &generator) }
+            let patches = clock.measure("augment") { patchViews.apply(cut, draw) }
+            let scale = 1 / Float(configuration.patches)
+            patchLoss = clock.measure("clip patches") {
+                views.backward(patches, weight: configuration.patchWeight) { embeddings in
+                    // The reference's mean over all patches, taken chunk by chunk: Σ kept / N.
+                    let losses = directionalLosses(
+                        imageEmbeddings: embeddings, sourceImageEmbedding: sourceImageEmbedding, textDirection: direction)
+                    return thresholdRejectedMean(losses, threshold: configuration.rejectionThreshold) * (Float(losses.count) * scale)
+                }
+            }
+        }
+        clock.measure("unet backward+update") {
+            if let gradient = cut.grad { (output * gradient).sum().backward() }
+            optimizer.update()
+        }
+        let loss = contentLoss + tvLoss + globalLoss + patchLoss
+        let improved = loss < bestLoss
+        bestLoss = min(bestLoss, loss)
+        completedIterations += 1
+        return IterationReport(
+            iteration: completedIterations, iterations: iterations, loss: loss, similarity: similarity, bestLoss: bestLoss,
+            improved: improved, stages: clock.stages)
+    }
+
+    /// The whole image [1, 3, R, R] as CLIP sees it in the reference: squeezed to R x R by
+    /// bicubic interpolation (no antialiasing), then normalised.
+    private static func globalView(of image: Tensor, resolution: Int) -> Tensor {
+        CLIPModel.normalize(resize(image, height: resolution, width: resolution, mode: .bicubic))
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Methods
+import Models
+
+/// Which network `clipcanvas style` compares content with: VGG19 from a file the user names,
+/// else torchvision's VGG19 where `torchvision.models.vgg19(pretrained=True)` left it, else the
+/// CLIP substitute. We never download VGG19 (548 MB for two layers' worth of use).
+enum ContentModelOption {
+    /// `--content-model clip`: use the CLIP substitute even where VGG19 is on the machine.
+    static let clipKeyword = "clip"
+
+    /// torchvision's file name for its ImageNet VGG19 weights.
+    static let torchvisionFile = "vgg19-dcbb9e9d.pth"
+
+    /// The content network for `--content-model` (a path, `clip`, or nil to look in the cache).
+    static func network(_ option: String?) throws -> ContentNetwork {
+        if option?.lowercased() == clipKeyword { return .clipFeatures }
+        guard let path = option ?? cachedTorchvisionWeights() else { return .clipFeatures }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw MethodError("cannot read the VGG19 weights \(path); give torchvision's \(torchvisionFile), or --content-model clip")
+        }
+        do {
+            return .vgg19(try VGG19Features(weights: try StateDict.load(URL(fileURLWithPath: path))))
+        } catch {
+            throw MethodError("\(path) is not usable as VGG19 content weights (\(error)); give torchvision's \(torchvisionFile), or --content-model clip")
+        }
+    }
+
+    /// torch.hub's checkpoint folder, as torch resolves it: $TORCH_HOME, else
+    /// $XDG_CACHE_HOME/torch, else ~/.cache/torch; then hub/checkpoints.
+    static func cachedTorchvisionWeights() -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        let torchHome =
+            environment["TORCH_HOME"]
+            ?? ((environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")) as NSString)
+            .appendingPathComponent("torch")
+        let path = ((torchHome as NSString).appendingPathComponent("hub/checkpoints") as NSString).appendingPathComponent(torchvisionFile)
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+}
