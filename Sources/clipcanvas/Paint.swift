@@ -12,7 +12,9 @@ struct Paint: ParsableCommand {
             Made for the adversarially robust CLIPAG ViT-B/32 weights (--model CLIPAG_ViTB32.pt, \
             https://zenodo.org/records/10446026). Ordinary CLIP weights work too, but their \
             gradients paint adversarial texture: --param pyramid and --tv help there. Defaults: \
-            the preset `clipag` (100 steps at 224 pixels, 32 views + 32 patches per step).
+            the preset `clipag` (100 steps at 224 pixels, 32 views + 32 patches per step). \
+            For this command --size is the working size, the painted square's side (larger \
+            images get more patches); --output-size sets the size of the written result.
             Example: clipcanvas paint "a lighthouse at dusk" --model ~/CLIPAG_ViTB32.pt -o lighthouse.png
             """)
 
@@ -36,8 +38,8 @@ struct Paint: ParsableCommand {
     @Option(help: "Random patches per step at 224 pixels (scaled with the image area).")
     var patches: Int?
 
-    @Option(help: "Image side in pixels (preset: 224).")
-    var canvasSize: Int?
+    @Option(help: "Longer side in pixels of the written image (default: the working size).")
+    var outputSize: Int?
 
     func validate() throws {
         guard !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -46,6 +48,9 @@ struct Paint: ParsableCommand {
         if let tv, !(tv >= 0) { throw ValidationError("--tv must be zero or positive, got \(tv)") }
         if let views, views < 0 { throw ValidationError("--views cannot be negative, got \(views)") }
         if let patches, patches < 0 { throw ValidationError("--patches cannot be negative, got \(patches)") }
+        if let outputSize, !(1...CairoRenderer.maximumPixelSide).contains(outputSize) {
+            throw ValidationError("--output-size must be between 1 and \(CairoRenderer.maximumPixelSide), got \(outputSize)")
+        }
         try common.checkOutputs(allowed: ["png", "jpg", "jpeg"])
     }
 
@@ -55,7 +60,7 @@ struct Paint: ParsableCommand {
         if let tv { configuration.tvWeight = tv }
         if let views { configuration.globalViews = views }
         if let patches { configuration.patches = patches }
-        if let canvasSize { configuration.size = canvasSize }
+        if let size = common.size { configuration.size = size }
         try configuration.validate()
         return configuration
     }
@@ -81,7 +86,7 @@ struct Paint: ParsableCommand {
                     return .init(files: [base + ".png"], thumbnail: image)
                 },
                 writeResult: { painting in
-                    try ImageFile.save(Self.resized(Image(tensor: painting.bestImage), longerSide: common.size), to: common.output)
+                    try ImageFile.save(Self.resized(Image(tensor: painting.bestImage), longerSide: outputSize), to: common.output)
                     return common.output
                 })
         }

@@ -27,7 +27,7 @@ final class PaintCommandTests: XCTestCase {
 
     func testPaintWritesPNGAndJPEGAndRepeatsByteForByte() throws {
         let arguments = ["paint", "a yellow flower", "--model", weightsPath, "--preset", presetPath, "--iterations", "3", "--seed", "4"]
-        let result = try ClipCanvasBinary.run(arguments + ["-o", path("a.png"), "-o", path("a.jpg"), "--size", "96", "--json"])
+        let result = try ClipCanvasBinary.run(arguments + ["-o", path("a.png"), "-o", path("a.jpg"), "--output-size", "96", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("not the robust CLIPAG checkpoint"), "ordinary weights are called out:\n\(result.stderr)")
         let events = result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -37,7 +37,7 @@ final class PaintCommandTests: XCTestCase {
             let image = try ImageFile.load(path(file))
             XCTAssertEqual([image.width, image.height], [96, 96], file)
         }
-        let again = try ClipCanvasBinary.run(arguments + ["-o", path("b.png"), "--size", "96", "--quiet"])
+        let again = try ClipCanvasBinary.run(arguments + ["-o", path("b.png"), "--output-size", "96", "--quiet"])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("a.png"))), try Data(contentsOf: URL(fileURLWithPath: path("b.png"))))
     }
@@ -47,9 +47,9 @@ final class PaintCommandTests: XCTestCase {
         try ImageFile.savePNG(start, to: path("start.png"))
         let result = try ClipCanvasBinary.run(
             ["paint", "a wave", "--model", weightsPath, "--preset", presetPath, "--iterations", "2", "--init", path("start.png"),
-             "--param", "pyramid", "--tv", "0.01", "-o", path("out.png")])
+             "--param", "pyramid", "--tv", "0.01", "--size", "48", "-o", path("out.png")])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(try ImageFile.load(path("out.png")).width, 64)
+        XCTAssertEqual(try ImageFile.load(path("out.png")).width, 48, "--size is the working size")
     }
 
     func testBadArgumentsFailClearlyAndWriteNothing() throws {

@@ -20,7 +20,7 @@ struct MethodOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "An output file; the format follows the extension. Repeat for several.")
     var output: [String] = []
 
-    @Option(help: "Size in pixels of the longer side of raster outputs (default: the working size).")
+    @Option(help: "Size in pixels. draw and sketch: the longer side of raster outputs (default: the canvas). style and paint: the working size (see their --output-size).")
     var size: Int?
 
     @Option(name: .customLong("save-every"), parsing: .upToNextOption, help: ArgumentHelp("Write numbered snapshots every N steps into DIR.", valueName: "N DIR"))
