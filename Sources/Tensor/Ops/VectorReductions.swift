@@ -7,8 +7,15 @@
 
 @inline(__always)
 func sumOf(_ values: UnsafePointer<Float>, _ count: Int) -> Float {
-    var lanes = SIMD8<Float>()
+    // Two independent chains: one chain waits on the adder's latency, not on the loads.
+    var lanes = SIMD8<Float>(), lanes2 = SIMD8<Float>()
     var i = 0
+    while i + 16 <= count {
+        lanes += UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
+        lanes2 += UnsafeRawPointer(values + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+        i += 16
+    }
+    lanes += lanes2
     while i + 8 <= count {
         lanes += UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
         i += 8
@@ -62,10 +69,14 @@ func maximumOf(_ values: UnsafePointer<Float>, _ count: Int) -> Float {
     var lanes = SIMD8<Float>(repeating: -.infinity)
     var i = 0
     while i + 8 <= count {
-        lanes = pointwiseMax(lanes, UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self))
+        // Not `pointwiseMax`: the standard library's generic version is not inlined here and
+        // cost more than the rest of attention's softmax. A compare-and-select is one vmaxps.
+        let next = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
+        lanes.replace(with: next, where: next .> lanes)
         i += 8
     }
-    var result = lanes.max()
+    var result = lanes[0]
+    for lane in 1..<8 { result = max(result, lanes[lane]) }
     while i < count {
         result = max(result, values[i])
         i += 1
