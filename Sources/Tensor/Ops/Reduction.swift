@@ -3,7 +3,7 @@
 extension Tensor {
     /// Sum of every element, as a scalar tensor.
     public func sum() -> Tensor {
-        let total = sumOf(pointer, count)
+        let total = blockedSum(pointer, count)
         let result = Tensor(scalar: total)
         result.recordIfNeeded([self]) { [self] _, outputGrad in
             guard let (dx, accumulate) = gradientTarget() else { return }
