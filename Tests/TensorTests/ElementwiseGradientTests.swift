@@ -15,6 +15,19 @@ final class ElementwiseGradientTests: XCTestCase {
         }
     }
 
+    /// Backward kernels store into a fresh gradient buffer and add into an existing one; a tensor
+    /// used twice (by one op or by several) exercises both.
+    func testGradientOfATensorUsedTwice() {
+        let x = randomTensor([3, 4, 5], seed: 40, 0.5, 2)
+        let row = randomTensor([5], seed: 41, 0.5, 2)
+        checkGradients([x]) { $0[0] + $0[0] }
+        checkGradients([x]) { $0[0] - $0[0] * 0.5 }
+        checkGradients([x]) { $0[0] * $0[0] }
+        checkGradients([x]) { $0[0] / ($0[0] + 1) }
+        checkGradients([x]) { quickGELU($0[0]) * $0[0] + 2 * $0[0] }
+        checkGradients([x, row]) { ($0[0] * $0[1] - $0[1]) + $0[0].sum() * $0[0] }
+    }
+
     func testBroadcastForwardValues() {
         let a = Tensor(shape: [2, 1, 3], values: [1, 2, 3, 4, 5, 6])
         let b = Tensor(shape: [2, 1], values: [10, 20])

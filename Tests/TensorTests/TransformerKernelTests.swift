@@ -66,6 +66,23 @@ final class TransformerKernelTests: XCTestCase {
         }
     }
 
+    /// One tensor as query, key and value (its gradient collects three contributions per head),
+    /// and a packed input that also feeds other ops (attention then adds into its gradient).
+    func testAttentionWithSharedInputs() {
+        let (batch, length, width, heads) = (2, 7, 12, 3)
+        let x = randomTensor([batch, length, width], seed: 9, -2, 2)
+        checkGradients([x]) { attention(query: $0[0], key: $0[0], value: $0[0], heads: heads).output }
+        let y = randomTensor([batch, length, width], seed: 10, -2, 2)
+        checkGradients([x, y]) { attention(query: $0[0], key: $0[1], value: $0[0], heads: heads, causal: true).output }
+        let qkv = randomTensor([batch, length, 3 * width], seed: 11, -2, 2)
+        checkGradients([qkv]) { layerNorm($0[0], weight: nil, bias: nil) * 0.5 + $0[0] }
+        checkGradients([qkv]) {
+            let doubled = $0[0] * 2
+            return attention(packed: doubled, heads: heads).output.sum() * quickGELU(doubled)
+        }
+        checkGradients([qkv]) { quickGELU($0[0]).sum() + attention(packed: $0[0], heads: heads).output }
+    }
+
     func testSeparateAttentionWithOneQuery() {
         let (batch, keys, width, heads) = (2, 6, 8, 2)
         let query = randomTensor([batch, 1, width], seed: 6, -2, 2)

@@ -1,4 +1,4 @@
-import Tensor
+@_spi(Testing) import Tensor
 import XCTest
 
 /// Central finite differences against the tape's gradients.
@@ -6,7 +6,8 @@ import XCTest
 /// The loss is a fixed random weighting of the op's output, summed in float64, so every output
 /// element contributes and rounding in the sum does not swamp the differences. Inputs are
 /// perturbed one element at a time (all of them for small tensors, an even sample for large
-/// ones). Shared by every test target (TensorTests, GuidanceTests, …). Tolerance: float32 forward passes with step h = 1e-2 agree with the analytic gradient
+/// ones). Fresh gradient buffers are filled with NaN during the backward pass (see
+/// `FreshGradientPoisoning`). Shared by every test target (TensorTests, GuidanceTests, …). Tolerance: float32 forward passes with step h = 1e-2 agree with the analytic gradient
 /// to about 1e-3 relative to the gradient's scale; we allow `tolerance` (default 1e-2).
 public func checkGradients(
     _ inputs: [Tensor], tolerance: Double = 1e-2, step: Float = 1e-2, maxProbes: Int = 64,
@@ -19,7 +20,11 @@ public func checkGradients(
     }
     let output = function(inputs)
     let weights = Tensor.uniform(output.shape, -1, 1, generator: &generator)
+    // Kernels that store into fresh gradient buffers must write every element and never add.
+    let wasPoisoning = FreshGradientPoisoning.isEnabled
+    FreshGradientPoisoning.isEnabled = true
     (output * weights).sum().backward()
+    FreshGradientPoisoning.isEnabled = wasPoisoning
     let analytic = inputs.map { $0.grad?.values ?? Array(repeating: 0, count: $0.count) }
     for input in inputs { input.requiresGrad = false }
 

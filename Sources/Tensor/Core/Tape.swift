@@ -3,8 +3,9 @@
 /// Each op that consumes a tensor needing a gradient attaches a `TapeNode` to its output: the
 /// inputs plus a closure that adds this op's contribution to the inputs' gradient buffers
 /// (`dInput += ...`, as llm.c's backward kernels do). `backward()` visits the nodes in reverse
-/// topological order once. Gradient buffers are allocated zeroed on the first contribution and
-/// only for tensors that need one.
+/// topological order once. Gradient buffers are allocated on the first contribution and only
+/// for tensors that need one: zeroed (`gradientBuffer()`), or left for a kernel that writes every
+/// element to store into (`gradientTarget()`).
 import Synchronization
 
 /// Counts gradient memory, so tests can prove frozen parameters never get any.
@@ -13,6 +14,19 @@ public enum TapeStatistics {
 
     /// Floats allocated for gradient buffers since the process started.
     public static var gradientFloatsAllocated: Int { allocatedFloats.load(ordering: .relaxed) }
+}
+
+/// Test hook: fresh `gradientTarget()` buffers are filled with NaN, so a backward kernel that
+/// adds into one, or leaves an element of it unwritten, turns the gradient into NaN. The gradient
+/// checks turn it on (`@_spi(Testing) import Tensor`).
+@_spi(Testing)
+public enum FreshGradientPoisoning {
+    static let enabled = Atomic<Bool>(false)
+
+    public static var isEnabled: Bool {
+        get { enabled.load(ordering: .relaxed) }
+        set { enabled.store(newValue, ordering: .relaxed) }
+    }
 }
 
 final class TapeNode {
@@ -51,6 +65,21 @@ extension Tensor {
         TapeStatistics.allocatedFloats.add(count, ordering: .relaxed)
         grad = buffer
         return buffer.pointer
+    }
+
+    /// For a backward kernel that writes every element of this tensor's gradient: the buffer, and
+    /// whether the kernel must add into it (`accumulate`) or may simply store (it was just
+    /// allocated, uninitialised). The first contribution to a gradient is the common case, and
+    /// storing into it skips both the zero fill and the read of `+=`. `nil` when no gradient is
+    /// wanted. Call it just before writing: a later call for the same tensor says `accumulate`.
+    public func gradientTarget() -> (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)? {
+        guard needsGrad else { return nil }
+        if let grad { return (grad.pointer, true) }
+        let buffer = Tensor(uninitializedShape: shape)
+        TapeStatistics.allocatedFloats.add(count, ordering: .relaxed)
+        if FreshGradientPoisoning.isEnabled { buffer.pointer.update(repeating: .nan, count: count) }
+        grad = buffer
+        return (buffer.pointer, false)
     }
 
     /// Adds `contribution` (same element count) into this tensor's gradient.

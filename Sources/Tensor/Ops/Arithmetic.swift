@@ -47,42 +47,61 @@ private func binaryBackward(_ a: Tensor, _ b: Tensor, _ op: BinaryOperator, _ pl
     let pa = a.pointer, pb = b.pointer, length = plan.rowLength
     let strideA = plan.innerStrideA, strideB = plan.innerStrideB
 
-    if let da = a.gradientBuffer() {
-        let broadcastA = a.count != plan.count
+    // A full-size operand's gradient gets every element written once, so a fresh buffer is
+    // stored into; a broadcast operand's elements collect many rows, so it starts from zero.
+    let broadcastA = a.count != plan.count
+    if let (da, accumulate) = broadcastA ? a.gradientBuffer().map({ ($0, true) }) : a.gradientTarget() {
         let grain = broadcastA ? Int.max : max(1, 16_384 / max(length, 1))
         Parallel.forEachChunk(plan.rowCount, grain: grain) { rows in
             for row in rows {
                 let (offsetA, offsetB) = plan.rowOffsets(row)
                 let rowGrad = g + row * length, rowDA = da + offsetA, rowB = pb + offsetB
-                switch op {
-                case .add, .subtract:
+                switch (op, accumulate) {
+                case (.add, true), (.subtract, true):
                     for i in 0..<length { rowDA[i * strideA] += rowGrad[i] }
-                case .multiply:
+                case (.add, false), (.subtract, false):
+                    for i in 0..<length { rowDA[i * strideA] = rowGrad[i] }
+                case (.multiply, true):
                     for i in 0..<length { rowDA[i * strideA] += rowGrad[i] * rowB[i * strideB] }
-                case .divide:
+                case (.multiply, false):
+                    for i in 0..<length { rowDA[i * strideA] = rowGrad[i] * rowB[i * strideB] }
+                case (.divide, true):
                     for i in 0..<length { rowDA[i * strideA] += rowGrad[i] / rowB[i * strideB] }
+                case (.divide, false):
+                    for i in 0..<length { rowDA[i * strideA] = rowGrad[i] / rowB[i * strideB] }
                 }
             }
         }
     }
-    if let db = b.gradientBuffer() {
-        let broadcastB = b.count != plan.count
+    let broadcastB = b.count != plan.count
+    if let (db, accumulate) = broadcastB ? b.gradientBuffer().map({ ($0, true) }) : b.gradientTarget() {
         let grain = broadcastB ? Int.max : max(1, 16_384 / max(length, 1))
         Parallel.forEachChunk(plan.rowCount, grain: grain) { rows in
             for row in rows {
                 let (offsetA, offsetB) = plan.rowOffsets(row)
                 let rowGrad = g + row * length, rowDB = db + offsetB, rowA = pa + offsetA, rowB = pb + offsetB
-                switch op {
-                case .add:
+                switch (op, accumulate) {
+                case (.add, true):
                     for i in 0..<length { rowDB[i * strideB] += rowGrad[i] }
-                case .subtract:
+                case (.add, false):
+                    for i in 0..<length { rowDB[i * strideB] = rowGrad[i] }
+                case (.subtract, true):
                     for i in 0..<length { rowDB[i * strideB] -= rowGrad[i] }
-                case .multiply:
+                case (.subtract, false):
+                    for i in 0..<length { rowDB[i * strideB] = -rowGrad[i] }
+                case (.multiply, true):
                     for i in 0..<length { rowDB[i * strideB] += rowGrad[i] * rowA[i * strideA] }
-                case .divide:
+                case (.multiply, false):
+                    for i in 0..<length { rowDB[i * strideB] = rowGrad[i] * rowA[i * strideA] }
+                case (.divide, true):
                     for i in 0..<length {
                         let divisor = rowB[i * strideB]
                         rowDB[i * strideB] -= rowGrad[i] * rowA[i * strideA] / (divisor * divisor)
+                    }
+                case (.divide, false):
+                    for i in 0..<length {
+                        let divisor = rowB[i * strideB]
+                        rowDB[i * strideB] = -(rowGrad[i] * rowA[i * strideA] / (divisor * divisor))
                     }
                 }
             }
@@ -103,10 +122,14 @@ public func affine(_ x: Tensor, scale: Float, shift: Float) -> Tensor {
         for i in range { out[i] = scale * input[i] + shift }
     }
     result.recordIfNeeded([x]) { _, outputGrad in
-        guard let dx = x.gradientBuffer() else { return }
+        guard let (dx, accumulate) = x.gradientTarget() else { return }
         let g = outputGrad.pointer
         Parallel.forEachChunk(x.count) { range in
-            for i in range { dx[i] += scale * g[i] }
+            if accumulate {
+                for i in range { dx[i] += scale * g[i] }
+            } else {
+                for i in range { dx[i] = scale * g[i] }
+            }
         }
     }
     return result

@@ -34,21 +34,20 @@ public func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Floa
         let mean = statistics.pointer, rstd = statistics.pointer + rows
         let gamma = gammaTensor.pointer
         let g = outputGrad.pointer
-        if let dx = x.gradientBuffer() {
+        if let (dx, accumulate) = x.gradientTarget() {
             Parallel.forEachChunk(rows, grain: grain) { range in
                 // dx = s * (dn − mean(dn) − n * mean(dn · n)), with dn = g * gamma and
-                // n = (x − m) * s; both means come from two vectorised reductions.
-                let scaledGrad = UnsafeMutablePointer<Float>.allocate(capacity: channels)
-                defer { scaledGrad.deallocate() }
+                // n = (x − m) * s. One pass gathers Σ dn and Σ dn · (x − m); the second writes dx.
                 for row in range {
                     let rowIn = input + row * channels, rowGrad = g + row * channels, rowDX = dx + row * channels
                     let m = mean[row], s = rstd[row]
-                    for c in 0..<channels { scaledGrad[c] = rowGrad[c] * gamma[c] }
-                    let total = sumOf(scaledGrad, channels)
-                    let meanGrad = total / Float(channels)
-                    let meanGradDotNorm = (dotProduct(scaledGrad, rowIn, channels) - m * total) * s / Float(channels)
-                    for c in 0..<channels {
-                        rowDX[c] += s * (scaledGrad[c] - meanGrad - (rowIn[c] - m) * s * meanGradDotNorm)
+                    let (total, dotCentered) = scaledGradientSums(rowGrad, gamma, rowIn, m, channels)
+                    // dx = s * dn + b * (x − m) + c with the row constants folded.
+                    let b = -s * s * s * dotCentered / Float(channels), c = -s * total / Float(channels)
+                    if accumulate {
+                        for i in 0..<channels { rowDX[i] += s * (rowGrad[i] * gamma[i]) + b * (rowIn[i] - m) + c }
+                    } else {
+                        for i in 0..<channels { rowDX[i] = s * (rowGrad[i] * gamma[i]) + b * (rowIn[i] - m) + c }
                     }
                 }
             }
@@ -65,4 +64,28 @@ public func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Floa
         }
     }
     return result
+}
+
+/// (Σ g·γ, Σ g·γ·(x − mean)) over one row, in one pass with 8-lane accumulators.
+@inline(__always)
+private func scaledGradientSums(
+    _ g: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mean: Float, _ count: Int
+) -> (Float, Float) {
+    var totalLanes = SIMD8<Float>(), dotLanes = SIMD8<Float>()
+    let center = SIMD8<Float>(repeating: mean)
+    var i = 0
+    while i + 8 <= count {
+        let scaled = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(gamma + i).loadUnaligned(as: SIMD8<Float>.self)
+        totalLanes += scaled
+        dotLanes += scaled * (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - center)
+        i += 8
+    }
+    var total = totalLanes.sum(), dot = dotLanes.sum()
+    while i < count {
+        let scaled = g[i] * gamma[i]
+        total += scaled
+        dot += scaled * (x[i] - mean)
+        i += 1
+    }
+    return (total, dot)
 }

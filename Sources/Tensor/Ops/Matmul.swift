@@ -15,8 +15,9 @@ func gemm(
 ) {
     guard m > 0, n > 0 else { return }
     if k == 0 {
-        // sgemm with K = 0 must still apply beta; OpenBLAS may skip it.
-        for row in 0..<m { for column in 0..<n { c[row * ldc + column] *= beta } }
+        // sgemm with K = 0 must still apply beta; OpenBLAS may skip it. Beta = 0 means C may be
+        // uninitialised (a fresh gradient buffer), so it is stored, never multiplied.
+        for row in 0..<m { for column in 0..<n { c[row * ldc + column] = beta == 0 ? 0 : c[row * ldc + column] * beta } }
         return
     }
     cblas_sgemm(

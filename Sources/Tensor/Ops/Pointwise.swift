@@ -21,10 +21,14 @@ func pointwise<F: PointwiseFunction>(_ x: Tensor, _: F.Type) -> Tensor {
         for i in range { out[i] = F.value(input[i]) }
     }
     result.recordIfNeeded([x]) { output, outputGrad in
-        guard let dx = x.gradientBuffer() else { return }
+        guard let (dx, accumulate) = x.gradientTarget() else { return }
         let g = outputGrad.pointer, y = output.pointer
         Parallel.forEachChunk(x.count) { range in
-            for i in range { dx[i] += g[i] * F.derivative(input[i], y[i]) }
+            if accumulate {
+                for i in range { dx[i] += g[i] * F.derivative(input[i], y[i]) }
+            } else {
+                for i in range { dx[i] = g[i] * F.derivative(input[i], y[i]) }
+            }
         }
     }
     return result

@@ -3,13 +3,17 @@
 extension Tensor {
     /// Sum of every element, as a scalar tensor.
     public func sum() -> Tensor {
-        let total = sumOf(pointer, count)
+        let total = blockedSum(pointer, count)
         let result = Tensor(scalar: total)
         result.recordIfNeeded([self]) { [self] _, outputGrad in
-            guard let dx = gradientBuffer() else { return }
+            guard let (dx, accumulate) = gradientTarget() else { return }
             let g = outputGrad.pointer[0]
             Parallel.forEachChunk(count) { range in
-                for i in range { dx[i] += g }
+                if accumulate {
+                    for i in range { dx[i] += g }
+                } else {
+                    (dx + range.lowerBound).initialize(repeating: g, count: range.count)
+                }
             }
         }
         return result

@@ -7,8 +7,15 @@
 
 @inline(__always)
 func sumOf(_ values: UnsafePointer<Float>, _ count: Int) -> Float {
-    var lanes = SIMD8<Float>()
+    // Two independent chains: one chain waits on the adder's latency, not on the loads.
+    var lanes = SIMD8<Float>(), lanes2 = SIMD8<Float>()
     var i = 0
+    while i + 16 <= count {
+        lanes += UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
+        lanes2 += UnsafeRawPointer(values + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+        i += 16
+    }
+    lanes += lanes2
     while i + 8 <= count {
         lanes += UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
         i += 8
@@ -19,6 +26,24 @@ func sumOf(_ values: UnsafePointer<Float>, _ count: Int) -> Float {
         i += 1
     }
     return total
+}
+
+/// Sum of a long array (a loss over a whole activation): fixed blocks of 32K values summed in
+/// parallel, then the block sums in order, so the result does not depend on the thread count.
+/// On one thread, summing a 400 x 3072 activation left the other core idle.
+func blockedSum(_ values: UnsafePointer<Float>, _ count: Int) -> Float {
+    let block = 32_768
+    let blocks = (count + block - 1) / block
+    guard blocks > 1 else { return sumOf(values, count) }
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: blocks)
+    defer { partials.deallocate() }
+    Parallel.forEachChunk(blocks, grain: 1) { range in
+        for index in range {
+            let start = index * block
+            partials[index] = sumOf(values + start, min(block, count - start))
+        }
+    }
+    return sumOf(partials, blocks)
 }
 
 @inline(__always)
@@ -62,10 +87,14 @@ func maximumOf(_ values: UnsafePointer<Float>, _ count: Int) -> Float {
     var lanes = SIMD8<Float>(repeating: -.infinity)
     var i = 0
     while i + 8 <= count {
-        lanes = pointwiseMax(lanes, UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self))
+        // Not `pointwiseMax`: the standard library's generic version is not inlined here and
+        // cost more than the rest of attention's softmax. A compare-and-select is one vmaxps.
+        let next = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
+        lanes.replace(with: next, where: next .> lanes)
         i += 8
     }
-    var result = lanes.max()
+    var result = lanes[0]
+    for lane in 1..<8 { result = max(result, lanes[lane]) }
     while i < count {
         result = max(result, values[i])
         i += 1
