@@ -15,13 +15,16 @@ enum CLIPBenchmarks {
         return cases
     }
 
-    /// Matmul FLOPs of one ViT-B/32 image forward: patch embedding, 12 blocks, projection.
+    /// Matmul FLOPs of one ViT-B/32 image forward: patch embedding, 11 full blocks, the last
+    /// block for the class token alone (keys and values for all 50 tokens; query, output
+    /// projection and MLP for one), projection.
     static func vitB32ForwardFlops(batch: Int) -> Double {
         let tokens = 50.0, width = 768.0, images = Double(batch)
         let patchEmbedding = 2 * images * 49 * 3072 * width
         let perBlock = 2 * images * tokens * width * (3 * width + width + 4 * width + 4 * width)
         let attention = 2 * 2 * images * 12 * tokens * tokens * 64
-        return patchEmbedding + 12 * (perBlock + attention) + 2 * images * width * 512
+        let lastBlock = 2 * images * (tokens * width * 2 * width + width * (width + width + 4 * width + 4 * width)) + 2 * 2 * images * 12 * tokens * 64
+        return patchEmbedding + 11 * (perBlock + attention) + lastBlock + 2 * images * width * 512
     }
 
     private static func imageCase(_ name: String, model: String, batch: Int, backward: Bool) -> BenchmarkCase {
