@@ -87,7 +87,7 @@ final class CLIPstylerTests: XCTestCase {
         var vggRecipe = try recipe(iterations: 2)
         vggRecipe.size = 32
         vggRecipe.patchSize = 16
-        let (styler, reports) = try style(vggRecipe, content: .vgg19(try Self.syntheticVGG19()), photo: Self.photo(height: 32, width: 32))
+        let (styler, reports) = try style(vggRecipe, content: .vgg19(VGG19Features.synthetic(seed: 19)), photo: Self.photo(height: 32, width: 32))
         XCTAssertEqual(styler.contentDescription, "VGG19 relu4_2 and relu5_2")
         XCTAssertTrue(reports.allSatisfy { $0.loss.isFinite })
         XCTAssertEqual(styler.bestImage.shape, [3, 32, 32])
@@ -138,24 +138,5 @@ final class CLIPstylerTests: XCTestCase {
         (fast.iterations, fast.patches, fast.learningRateStep) = (reference.iterations, reference.patches, reference.learningRateStep)
         (fast.size, fast.patchSize) = (reference.size, reference.patchSize)
         XCTAssertEqual(fast, reference, "only the size, schedule and patch count differ")
-    }
-
-    /// torchvision's VGG19 layers up to conv5_2 with small random weights.
-    static func syntheticVGG19() throws -> VGG19Features {
-        var generator = SeededGenerator(seed: 19)
-        var tensors: [String: Tensor] = [:]
-        var index = 0, channels = 3
-        for entry in [64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512, 512, 0, 512, 512] {
-            guard entry > 0 else {
-                index += 1
-                continue
-            }
-            let bound = 1 / Float(9 * channels).squareRoot()
-            tensors["features.\(index).weight"] = Tensor.uniform([entry, channels, 3, 3], -bound, bound, generator: &generator)
-            tensors["features.\(index).bias"] = Tensor.uniform([entry], -bound, bound, generator: &generator)
-            index += 2
-            channels = entry
-        }
-        return try VGG19Features(weights: StateDict(tensors: tensors, source: URL(fileURLWithPath: "synthetic-vgg19"), format: .safetensors))
     }
 }

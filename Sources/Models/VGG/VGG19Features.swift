@@ -23,7 +23,7 @@ public struct VGG19Features {
 
     /// torchvision's configuration "E" up to conv5_2: output channels per convolution, nil for a
     /// max pool. Each entry takes one index of `features` (a convolution two: itself and its ReLU).
-    private static let layout: [Int?] = [64, 64, nil, 128, 128, nil, 256, 256, 256, 256, nil, 512, 512, 512, 512, nil, 512, 512]
+    static let layout: [Int?] = [64, 64, nil, 128, 128, nil, 256, 256, 256, 256, nil, 512, 512, 512, 512, nil, 512, 512]
     /// Index in `features` of conv4_2, whose rectified output is kept on the way to the last
     /// layer of `layout`, conv5_2 (index 30).
     private static let conv4_2 = 21

@@ -26,9 +26,9 @@ enum MethodBenchmarks {
             },
             BenchmarkCase.staged("iter.clipasso") { clipassoStep(preset: "clipasso") },
             BenchmarkCase.staged("iter.clipasso.fast") { clipassoStep(preset: "clipasso-fast") },
-            clipstyler("iter.clipstyler", preset: "clipstyler", content: .vgg19(syntheticVGG19())),
+            clipstyler("iter.clipstyler", preset: "clipstyler", content: .vgg19(VGG19Features.synthetic(seed: 19))),
             clipstyler("iter.clipstyler.clip-content", preset: "clipstyler", content: .clipFeatures),
-            clipstyler("iter.clipstyler.fast", preset: "clipstyler-fast", content: .vgg19(syntheticVGG19())),
+            clipstyler("iter.clipstyler.fast", preset: "clipstyler-fast", content: .vgg19(VGG19Features.synthetic(seed: 19))),
         ]
     }
 
@@ -64,25 +64,6 @@ enum MethodBenchmarks {
                 photo: photo, style: "oil painting of flowers", configuration: recipe, model: model("ViT-B/32"), contentNetwork: content(), seed: 1)
             return { styler.step().stages }
         }
-    }
-
-    /// torchvision's VGG19 layers up to conv5_2 with PyTorch's default initialisation bounds.
-    static func syntheticVGG19() -> VGG19Features {
-        var generator = SeededGenerator(seed: 19)
-        var tensors: [String: Tensor] = [:]
-        var index = 0, channels = 3
-        for entry in [64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512, 512, 0, 512, 512] {
-            guard entry > 0 else {
-                index += 1
-                continue
-            }
-            let bound = 1 / Float(9 * channels).squareRoot()
-            tensors["features.\(index).weight"] = Tensor.uniform([entry, channels, 3, 3], -bound, bound, generator: &generator)
-            tensors["features.\(index).bias"] = Tensor.uniform([entry], -bound, bound, generator: &generator)
-            index += 2
-            channels = entry
-        }
-        return try! VGG19Features(weights: StateDict(tensors: tensors, source: URL(fileURLWithPath: "synthetic-vgg19"), format: .safetensors))
     }
 
     static func model(_ name: String) -> CLIPModel {
