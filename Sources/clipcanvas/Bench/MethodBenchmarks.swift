@@ -1,4 +1,3 @@
-import Foundation
 import Methods
 import Models
 import Tensor
