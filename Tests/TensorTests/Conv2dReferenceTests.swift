@@ -102,7 +102,13 @@ final class Conv2dReferenceTests: XCTestCase {
             Shape(batch: 3, inChannels: 3, height: 15, width: 13, outChannels: 4, kernel: 4, stride: 2, padding: 1),
             Shape(batch: 2, inChannels: 3, height: 9, width: 11, outChannels: 2, kernel: 7, stride: 1, padding: 3),
             Shape(batch: 4, inChannels: 45, height: 14, width: 14, outChannels: 3, kernel: 3, stride: 1, padding: 1),
+            // Groups split evenly, the last one partial (6 + 5 images of 7x7).
+            Shape(batch: 11, inChannels: 3, height: 7, width: 7, outChannels: 4, kernel: 3, stride: 1, padding: 1),
+            Shape(batch: 11, inChannels: 5, height: 7, width: 7, outChannels: 3, kernel: 1, stride: 1, padding: 0),
         ]
-        for (i, s) in shapes.enumerated() { check(s, seed: UInt64(200 + 10 * i)) }
+        for (i, s) in shapes.enumerated() {
+            check(s, seed: UInt64(200 + 10 * i))
+            check(s, seed: UInt64(200 + 10 * i), frozen: true)
+        }
     }
 }
