@@ -38,8 +38,7 @@ struct Paint: ParsableCommand {
     @Option(help: "Random patches per step at 224 pixels (scaled with the image area).")
     var patches: Int?
 
-    @Option(help: "Longer side in pixels of the written image (default: the working size).")
-    var outputSize: Int?
+    @OptionGroup var result: ImageResultOptions
 
     func validate() throws {
         guard !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -48,10 +47,7 @@ struct Paint: ParsableCommand {
         if let tv, !(tv >= 0) { throw ValidationError("--tv must be zero or positive, got \(tv)") }
         if let views, views < 0 { throw ValidationError("--views cannot be negative, got \(views)") }
         if let patches, patches < 0 { throw ValidationError("--patches cannot be negative, got \(patches)") }
-        if let outputSize, !(1...CairoRenderer.maximumPixelSide).contains(outputSize) {
-            throw ValidationError("--output-size must be between 1 and \(CairoRenderer.maximumPixelSide), got \(outputSize)")
-        }
-        try common.checkOutputs(allowed: ["png", "jpg", "jpeg"])
+        try common.checkOutputs(allowed: ImageResultOptions.formats)
     }
 
     func paintConfiguration() throws -> CLIPAG.Configuration {
@@ -85,19 +81,8 @@ struct Paint: ParsableCommand {
                     try ImageFile.save(image, to: [base + ".png"])
                     return .init(files: [base + ".png"], thumbnail: image)
                 },
-                writeResult: { painting in
-                    try ImageFile.save(Self.resized(Image(tensor: painting.bestImage), longerSide: outputSize), to: common.output)
-                    return common.output
-                })
+                writeResult: { painting in try result.write(painting.bestImage, to: common.output) })
         }
-    }
-
-    /// The result at `--size` (antialiased bicubic), or as painted.
-    static func resized(_ image: Image, longerSide: Int?) -> Image {
-        guard let longerSide, longerSide != max(image.width, image.height) else { return image }
-        let scale = Double(longerSide) / Double(max(image.width, image.height))
-        let height = max(1, Int((Double(image.height) * scale).rounded())), width = max(1, Int((Double(image.width) * scale).rounded()))
-        return Image(tensor: ImagePreprocessing.resizeAntialiased(image.tensor, height: height, width: width))
     }
 }
 

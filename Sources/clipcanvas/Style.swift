@@ -35,8 +35,7 @@ struct Style: ParsableCommand {
     @Option(help: "torchvision's VGG19 weights (vgg19-dcbb9e9d.pth) for the content loss, or `clip` for CLIP's own features. Default: the torch hub cache, else CLIP.")
     var contentModel: String?
 
-    @Option(help: "Longer side in pixels of the written result (default: the working size).")
-    var outputSize: Int?
+    @OptionGroup var result: ImageResultOptions
 
     @Flag(help: "A cheaper schedule for previews: the preset clipstyler-fast (100 steps, 16 patches).")
     var fast = false
@@ -48,11 +47,8 @@ struct Style: ParsableCommand {
         if let source, source.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("--source is empty; describe what the photo shows, e.g. \"a Photo\"")
         }
-        if let outputSize, !(1...CairoRenderer.maximumPixelSide).contains(outputSize) {
-            throw ValidationError("--output-size must be between 1 and \(CairoRenderer.maximumPixelSide), got \(outputSize)")
-        }
         if fast && common.preset != nil { throw ValidationError("--fast and --preset exclude each other: --fast is the preset clipstyler-fast") }
-        try common.checkOutputs(allowed: ["png", "jpg", "jpeg"])
+        try common.checkOutputs(allowed: ImageResultOptions.formats)
     }
 
     func styleConfiguration() throws -> CLIPstyler.Configuration {
@@ -95,10 +91,7 @@ struct Style: ParsableCommand {
                     try ImageFile.save(image, to: [base + ".png"])
                     return .init(files: [base + ".png"], thumbnail: image)
                 },
-                writeResult: { styler in
-                    try ImageFile.save(Paint.resized(Image(tensor: styler.bestImage), longerSide: outputSize), to: common.output)
-                    return common.output
-                })
+                writeResult: { styler in try result.write(styler.bestImage, to: common.output) })
         }
     }
 }

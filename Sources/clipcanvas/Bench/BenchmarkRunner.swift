@@ -61,7 +61,7 @@ struct BenchmarkRunner {
 
     func run(_ benchmark: BenchmarkCase) -> BenchmarkResult {
         let body = benchmark.prepare()
-        for _ in 0..<warmupRuns { body() }
+        for _ in 0..<warmupRuns { _ = body() }
         var times: [Double] = []
         var stageTimes: [String: [Double]] = [:]
         let start = monotonicSeconds()
