@@ -48,21 +48,18 @@ extension CLIPAG {
 
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
-            func require(_ condition: Bool, _ message: String) throws {
-                if !condition { throw MethodError(message) }
-            }
-            try require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
-            try require(size >= 32 && size <= 2048, "size must be between 32 and 2048 pixels, got \(size)")
-            try require(learningRate > 0 && learningRate.isFinite, "learning_rate must be positive, got \(learningRate)")
-            try require(weightDecay >= 0 && gradientClip >= 0, "weight_decay and gradient_clip cannot be negative")
-            try require((0..<1).contains(thresholdQuantile), "threshold_quantile must be in [0, 1), got \(thresholdQuantile)")
-            try require(globalViews >= 0 && patches >= 0 && globalViews + patches > 0, "need at least one global view or patch")
-            try require(patchSize >= 8 && patchSize <= size, "patch_size must be between 8 and the image size \(size), got \(patchSize)")
-            try require(noise >= 0 && tvWeight >= 0, "noise and tv weight cannot be negative")
-            try require(Parameterization(rawValue: parameterization) != nil, "parameterization must be pixels or pyramid, got \(parameterization)")
-            try require(pyramidLevels >= 1 && (1 << (pyramidLevels - 1)) <= size, "pyramid_levels must be between 1 and log2(size) + 1, got \(pyramidLevels)")
-            try require(initCandidates >= 1 && initResolution >= 1, "init_candidates and init_resolution must be at least 1")
-            try require(viewsPerPass >= 1, "views_per_pass must be at least 1")
+            try MethodError.require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
+            try MethodError.require(size >= 32 && size <= 2048, "size must be between 32 and 2048 pixels, got \(size)")
+            try MethodError.require(learningRate > 0 && learningRate.isFinite, "learning_rate must be positive, got \(learningRate)")
+            try MethodError.require(weightDecay >= 0 && gradientClip >= 0, "weight_decay and gradient_clip cannot be negative")
+            try MethodError.require((0..<1).contains(thresholdQuantile), "threshold_quantile must be in [0, 1), got \(thresholdQuantile)")
+            try MethodError.require(globalViews >= 0 && patches >= 0 && globalViews + patches > 0, "need at least one global view or patch")
+            try MethodError.require(patchSize >= 8 && patchSize <= size, "patch_size must be between 8 and the image size \(size), got \(patchSize)")
+            try MethodError.require(noise >= 0 && tvWeight >= 0, "noise and tv weight cannot be negative")
+            try MethodError.require(Parameterization(rawValue: parameterization) != nil, "parameterization must be pixels or pyramid, got \(parameterization)")
+            try MethodError.require(pyramidLevels >= 1 && (1 << (pyramidLevels - 1)) <= size, "pyramid_levels must be between 1 and log2(size) + 1, got \(pyramidLevels)")
+            try MethodError.require(initCandidates >= 1 && initResolution >= 1, "init_candidates and init_resolution must be at least 1")
+            try MethodError.require(viewsPerPass >= 1, "views_per_pass must be at least 1")
         }
 
         /// Patches per step at this size: the preset's count covers a 224-pixel image.

@@ -66,31 +66,28 @@ extension CLIPDraw {
 
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
-            func require(_ condition: Bool, _ message: String) throws {
-                if !condition { throw MethodError(message) }
-            }
-            try require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
-            try require(canvas >= 16 && canvas <= 4096, "canvas must be between 16 and 4096 pixels, got \(canvas)")
-            try require(paths >= 0, "paths cannot be negative, got \(paths)")
-            try require(minSegments >= 1 && maxSegments >= minSegments, "segments must be a range of at least 1, got \(minSegments)...\(maxSegments)")
-            try require(pointSpread >= 0 && pointSpread.isFinite, "point_spread must be a non-negative number, got \(pointSpread)")
-            try require(minWidth > 0 && minWidth.isFinite, "min-width must be positive, got \(minWidth)")
-            try require(maxWidth > 0 && maxWidth.isFinite, "max-width must be positive, got \(maxWidth)")
-            try require(maxWidth >= minWidth, "max-width \(maxWidth) is below min-width \(minWidth)")
-            try require(initialWidth.isFinite && initialWidth > 0, "initial_width must be positive, got \(initialWidth)")
-            try require(augmentations >= 1, "augmentations must be at least 1, got \(augmentations)")
+            try MethodError.require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
+            try MethodError.require(canvas >= 16 && canvas <= 4096, "canvas must be between 16 and 4096 pixels, got \(canvas)")
+            try MethodError.require(paths >= 0, "paths cannot be negative, got \(paths)")
+            try MethodError.require(minSegments >= 1 && maxSegments >= minSegments, "segments must be a range of at least 1, got \(minSegments)...\(maxSegments)")
+            try MethodError.require(pointSpread >= 0 && pointSpread.isFinite, "point_spread must be a non-negative number, got \(pointSpread)")
+            try MethodError.require(minWidth > 0 && minWidth.isFinite, "min-width must be positive, got \(minWidth)")
+            try MethodError.require(maxWidth > 0 && maxWidth.isFinite, "max-width must be positive, got \(maxWidth)")
+            try MethodError.require(maxWidth >= minWidth, "max-width \(maxWidth) is below min-width \(minWidth)")
+            try MethodError.require(initialWidth.isFinite && initialWidth > 0, "initial_width must be positive, got \(initialWidth)")
+            try MethodError.require(augmentations >= 1, "augmentations must be at least 1, got \(augmentations)")
             for (name, rate) in [("point", pointLearningRate), ("width", widthLearningRate), ("color", colorLearningRate)] {
-                try require(rate >= 0 && rate.isFinite, "\(name)_learning_rate must be a non-negative number, got \(rate)")
+                try MethodError.require(rate >= 0 && rate.isFinite, "\(name)_learning_rate must be a non-negative number, got \(rate)")
             }
             for step in pointSchedule {
-                try require((0...1).contains(step.fraction) && step.factor >= 0, "point_schedule steps need a fraction in [0, 1] and a factor >= 0")
+                try MethodError.require((0...1).contains(step.fraction) && step.factor >= 0, "point_schedule steps need a fraction in [0, 1] and a factor >= 0")
             }
             for negative in negatives {
-                try require(!negative.text.trimmingCharacters(in: .whitespaces).isEmpty, "a negative prompt is empty")
-                try require(negative.weight.isFinite, "the weight of negative prompt \"\(negative.text)\" is not a number")
+                try MethodError.require(!negative.text.trimmingCharacters(in: .whitespaces).isEmpty, "a negative prompt is empty")
+                try MethodError.require(negative.weight.isFinite, "the weight of negative prompt \"\(negative.text)\" is not a number")
             }
             let background = try backgroundColor()
-            try require(background.a == 1, "the background must be opaque, got \(self.background)")
+            try MethodError.require(background.a == 1, "the background must be opaque, got \(self.background)")
             _ = try paletteColors()
         }
 

@@ -50,26 +50,23 @@ extension CLIPasso {
 
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
-            func require(_ condition: Bool, _ message: String) throws {
-                if !condition { throw MethodError(message) }
-            }
-            try require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
-            try require(strokes >= 1, "strokes must be at least 1, got \(strokes)")
-            try require(strokeWidth > 0 && strokeWidth.isFinite, "the stroke width must be positive, got \(strokeWidth)")
-            try require(pointSpread >= 0 && pointSpread.isFinite, "point_spread must be a non-negative number, got \(pointSpread)")
-            try require(learningRate >= 0 && learningRate.isFinite, "learning_rate must be a non-negative number, got \(learningRate)")
-            try require(augmentations >= 1, "augmentations must be at least 1, got \(augmentations)")
-            try require(!geometricLayers.isEmpty || semanticWeight > 0, "the loss is empty: give geometric layers or a positive semantic weight")
-            try require(geometricLayers.allSatisfy { $0 >= 0 }, "geometric layers are 0-based indices, got \(geometricLayers)")
-            try require(geometricWeight >= 0 && geometricWeight.isFinite, "geometric_weight must be a non-negative number, got \(geometricWeight)")
-            try require(semanticWeight >= 0 && semanticWeight.isFinite, "the semantic weight must be a non-negative number, got \(semanticWeight)")
-            try require(softmaxTemperature > 0 && softmaxTemperature.isFinite, "softmax_temperature must be positive, got \(softmaxTemperature)")
-            try require(evalInterval >= 1, "eval_interval must be at least 1, got \(evalInterval)")
-            try require(minDelta >= 0 && minDelta.isFinite, "min_delta must be a non-negative number, got \(minDelta)")
-            try require(seeds >= 1, "seeds must be at least 1, got \(seeds)")
-            try require(padMargin >= 0, "pad_margin cannot be negative, got \(padMargin)")
+            try MethodError.require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
+            try MethodError.require(strokes >= 1, "strokes must be at least 1, got \(strokes)")
+            try MethodError.require(strokeWidth > 0 && strokeWidth.isFinite, "the stroke width must be positive, got \(strokeWidth)")
+            try MethodError.require(pointSpread >= 0 && pointSpread.isFinite, "point_spread must be a non-negative number, got \(pointSpread)")
+            try MethodError.require(learningRate >= 0 && learningRate.isFinite, "learning_rate must be a non-negative number, got \(learningRate)")
+            try MethodError.require(augmentations >= 1, "augmentations must be at least 1, got \(augmentations)")
+            try MethodError.require(!geometricLayers.isEmpty || semanticWeight > 0, "the loss is empty: give geometric layers or a positive semantic weight")
+            try MethodError.require(geometricLayers.allSatisfy { $0 >= 0 }, "geometric layers are 0-based indices, got \(geometricLayers)")
+            try MethodError.require(geometricWeight >= 0 && geometricWeight.isFinite, "geometric_weight must be a non-negative number, got \(geometricWeight)")
+            try MethodError.require(semanticWeight >= 0 && semanticWeight.isFinite, "the semantic weight must be a non-negative number, got \(semanticWeight)")
+            try MethodError.require(softmaxTemperature > 0 && softmaxTemperature.isFinite, "softmax_temperature must be positive, got \(softmaxTemperature)")
+            try MethodError.require(evalInterval >= 1, "eval_interval must be at least 1, got \(evalInterval)")
+            try MethodError.require(minDelta >= 0 && minDelta.isFinite, "min_delta must be a non-negative number, got \(minDelta)")
+            try MethodError.require(seeds >= 1, "seeds must be at least 1, got \(seeds)")
+            try MethodError.require(padMargin >= 0, "pad_margin cannot be negative, got \(padMargin)")
             let stroke = try strokeColor()
-            try require(stroke.a == 1, "the stroke colour must be opaque, got \(color)")
+            try MethodError.require(stroke.a == 1, "the stroke colour must be opaque, got \(color)")
         }
 
         func strokeColor() throws -> RGBA {

@@ -40,27 +40,24 @@ extension CLIPstyler {
 
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
-            func require(_ condition: Bool, _ message: String) throws {
-                if !condition { throw MethodError(message) }
-            }
-            try require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
-            try require(size >= 16 && size <= 4096, "size must be between 16 and 4096 pixels, got \(size)")
-            try require(learningRate > 0 && learningRate.isFinite, "learning_rate must be positive, got \(learningRate)")
-            try require(learningRateStep >= 1, "learning_rate_step must be at least 1, got \(learningRateStep)")
-            try require(learningRateGamma > 0 && learningRateGamma <= 1, "learning_rate_gamma must be in (0, 1], got \(learningRateGamma)")
-            try require(
+            try MethodError.require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
+            try MethodError.require(size >= 16 && size <= 4096, "size must be between 16 and 4096 pixels, got \(size)")
+            try MethodError.require(learningRate > 0 && learningRate.isFinite, "learning_rate must be positive, got \(learningRate)")
+            try MethodError.require(learningRateStep >= 1, "learning_rate_step must be at least 1, got \(learningRateStep)")
+            try MethodError.require(learningRateGamma > 0 && learningRateGamma <= 1, "learning_rate_gamma must be in (0, 1], got \(learningRateGamma)")
+            try MethodError.require(
                 !source.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
                 "the source text is empty; describe what the photo is, e.g. \"a Photo\"")
-            try require(patches >= 0, "patches cannot be negative, got \(patches)")
-            try require(patchSize >= 8, "patch_size must be at least 8 pixels, got \(patchSize)")
-            try require((0...1).contains(perspectiveDistortion), "perspective_distortion must be in [0, 1], got \(perspectiveDistortion)")
-            try require((0...2).contains(rejectionThreshold), "rejection_threshold must be in [0, 2] (a loss 1 − cos), got \(rejectionThreshold)")
-            try require(
+            try MethodError.require(patches >= 0, "patches cannot be negative, got \(patches)")
+            try MethodError.require(patchSize >= 8, "patch_size must be at least 8 pixels, got \(patchSize)")
+            try MethodError.require((0...1).contains(perspectiveDistortion), "perspective_distortion must be in [0, 1], got \(perspectiveDistortion)")
+            try MethodError.require((0...2).contains(rejectionThreshold), "rejection_threshold must be in [0, 2] (a loss 1 − cos), got \(rejectionThreshold)")
+            try MethodError.require(
                 [patchWeight, globalWeight, contentWeight, tvWeight].allSatisfy { $0 >= 0 && $0.isFinite },
                 "loss weights cannot be negative")
-            try require(patches > 0 || globalWeight > 0, "need patches or a global weight: without either nothing pulls towards the style")
-            try require(outputContrast >= 0 && outputContrast.isFinite, "output_contrast cannot be negative, got \(outputContrast)")
-            try require(viewsPerPass >= 1, "views_per_pass must be at least 1")
+            try MethodError.require(patches > 0 || globalWeight > 0, "need patches or a global weight: without either nothing pulls towards the style")
+            try MethodError.require(outputContrast >= 0 && outputContrast.isFinite, "output_contrast cannot be negative, got \(outputContrast)")
+            try MethodError.require(viewsPerPass >= 1, "views_per_pass must be at least 1")
         }
     }
 }
