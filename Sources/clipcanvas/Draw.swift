@@ -125,13 +125,7 @@ struct Draw: ParsableCommand {
             session.warnTruncated(drawing.truncatedPrompts)
             try session.run(
                 drawing, name: "draw", model: common.modelOptions.model ?? configuration.model,
-                snapshot: { drawing, base in
-                    let scene = drawing.currentScene
-                    let files = [base + ".svg", base + ".png"]
-                    try SceneExport.write(scene, to: files)
-                    let thumbnail = SceneExport.outputSize(of: scene, longerSide: 160)
-                    return .init(files: files, thumbnail: try CairoRenderer.render(scene, width: thumbnail.width, height: thumbnail.height))
-                },
+                snapshot: { drawing, base in try .scene(drawing.currentScene, base: base) },
                 writeResult: { drawing in
                     try SceneExport.write(drawing.bestScene, to: common.output, longerSide: common.size)
                     return common.output

@@ -76,11 +76,7 @@ struct Paint: ParsableCommand {
             session.warnTruncated(painting.truncatedPrompts)
             try session.run(
                 painting, name: "paint", model: modelName,
-                snapshot: { painting, base in
-                    let image = Image(tensor: painting.currentImage)
-                    try ImageFile.save(image, to: [base + ".png"])
-                    return .init(files: [base + ".png"], thumbnail: image)
-                },
+                snapshot: { painting, base in try .image(painting.currentImage, base: base) },
                 writeResult: { painting in try result.write(painting.bestImage, to: common.output) })
         }
     }

@@ -145,12 +145,7 @@ struct Sketch: ParsableCommand {
             let session = MethodSession(options: common)
             try session.run(
                 sketches, name: "sketch", model: "\(configuration.geometricModel) (saliency \(saliencyName))",
-                snapshot: { sketches, base in
-                    let scene = sketches.currentRun.currentScene
-                    let files = [base + ".svg", base + ".png"]
-                    try SceneExport.write(scene, to: files)
-                    return .init(files: files, thumbnail: try CairoRenderer.render(scene, width: 160, height: 160))
-                },
+                snapshot: { sketches, base in try .scene(sketches.currentRun.currentScene, base: base) },
                 writeResult: { sketches in try writeResults(sketches, target: target, levels: levels) })
         }
     }

@@ -86,11 +86,7 @@ struct Style: ParsableCommand {
             }
             try session.run(
                 styler, name: "style", model: modelName,
-                snapshot: { styler, base in
-                    let image = Image(tensor: styler.currentImage)
-                    try ImageFile.save(image, to: [base + ".png"])
-                    return .init(files: [base + ".png"], thumbnail: image)
-                },
+                snapshot: { styler, base in try .image(styler.currentImage, base: base) },
                 writeResult: { styler in try result.write(styler.bestImage, to: common.output) })
         }
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Methods
 import Output
+import Scene
+import Tensor
 
 /// Runs an iterative method the way every method command does: progress on the chosen display,
 /// numbered snapshots every N steps, Ctrl-C stopping after the current step, and the result
@@ -25,6 +27,21 @@ struct MethodSession {
     struct Snapshot {
         let files: [String]
         let thumbnail: Image
+
+        /// A vector method's snapshot: `base.svg` and `base.png`, and a 160-pixel thumbnail.
+        static func scene(_ scene: Scene, base: String) throws -> Snapshot {
+            let files = [base + ".svg", base + ".png"]
+            try SceneExport.write(scene, to: files)
+            let thumbnail = SceneExport.outputSize(of: scene, longerSide: 160)
+            return Snapshot(files: files, thumbnail: try CairoRenderer.render(scene, width: thumbnail.width, height: thumbnail.height))
+        }
+
+        /// An image method's snapshot: `base.png`, which is also the thumbnail.
+        static func image(_ image: Tensor, base: String) throws -> Snapshot {
+            let picture = Image(tensor: image)
+            try ImageFile.save(picture, to: [base + ".png"])
+            return Snapshot(files: [base + ".png"], thumbnail: picture)
+        }
     }
 
     /// Runs `method` to the end. `snapshot(method, basePath)` writes the current state to files
