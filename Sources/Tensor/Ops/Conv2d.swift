@@ -212,6 +212,19 @@ public func conv2d(
         $0..<min($0 + blockChannels, geometry.inChannels)
     }
 
+    /// The column block of `channels` and output `rows` for the group of `images` starting at
+    /// image `first`, side by side in `columns`; without `columns` (a lone pointwise image), the
+    /// image itself, which already is its column matrix.
+    func unfoldedPatches(first: Int, images: Int, channels: Range<Int>, rows: Range<Int>, columns: Storage?) -> UnsafePointer<Float> {
+        guard let columns else { return UnsafePointer(x.pointer + first * imageSize) }
+        for j in 0..<images {
+            im2col(
+                x.pointer + (first + j) * imageSize, channels: channels, into: columns.pointer + j * outPlane,
+                rowStride: columnWidth, geometry, outputRows: rows)
+        }
+        return UnsafePointer(columns.pointer)
+    }
+
     let result = Tensor(uninitializedShape: [batch, outChannels, geometry.outHeight, geometry.outWidth])
     let columns = unfolds ? Storage(uninitializedCount: blockChannels * taps * columnWidth) : nil
     // A group's product comes out as [Cout, images·P]; it is moved into each image's planes.
@@ -226,15 +239,7 @@ public func conv2d(
         for rows in rowTiles {
             let tileOffset = rows.lowerBound * geometry.outWidth, tileColumns = rows.count * geometry.outWidth
             for (blockIndex, channels) in channelBlocks.enumerated() {
-                var patches = UnsafePointer(x.pointer + first * imageSize)
-                if let columns {
-                    for j in 0..<images {
-                        im2col(
-                            x.pointer + (first + j) * imageSize, channels: channels, into: columns.pointer + j * outPlane,
-                            rowStride: columnWidth, geometry, outputRows: rows)
-                    }
-                    patches = UnsafePointer(columns.pointer)
-                }
+                let patches = unfoldedPatches(first: first, images: images, channels: channels, rows: rows, columns: columns)
                 let accumulate: Float = blockIndex > 0 || (staging == nil && bias != nil) ? 1 : 0
                 gemm(
                     transposeA: false, transposeB: false, m: outChannels, n: images * tileColumns, k: channels.count * taps,
@@ -291,15 +296,7 @@ public func conv2d(
                 for channels in channelBlocks {
                     let blockRows = channels.count * taps, blockWeight = weight.pointer + channels.lowerBound * taps
                     if let dWeight {
-                        var patches = UnsafePointer(x.pointer + first * imageSize)
-                        if let columns {
-                            for j in 0..<images {
-                                im2col(
-                                    x.pointer + (first + j) * imageSize, channels: channels, into: columns.pointer + j * outPlane,
-                                    rowStride: columnWidth, geometry, outputRows: rows)
-                            }
-                            patches = UnsafePointer(columns.pointer)
-                        }
+                        let patches = unfoldedPatches(first: first, images: images, channels: channels, rows: rows, columns: columns)
                         // dW [Cout, block] += dY [Cout, images·P] · columnsᵀ [images·P, block]
                         gemm(
                             transposeA: false, transposeB: true, m: outChannels, n: blockRows, k: images * tileColumns,
