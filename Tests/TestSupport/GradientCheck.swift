@@ -13,26 +13,12 @@ public func checkGradients(
     _ inputs: [Tensor], tolerance: Double = 1e-2, step: Float = 1e-2, maxProbes: Int = 64,
     file: StaticString = #filePath, line: UInt = #line, _ function: ([Tensor]) -> Tensor
 ) {
-    var generator = SeededGenerator(seed: 99)
-    for input in inputs {
-        input.requiresGrad = true
-        input.zeroGrad()
-    }
-    let output = function(inputs)
-    let weights = Tensor.uniform(output.shape, -1, 1, generator: &generator)
-    // Kernels that store into fresh gradient buffers must write every element and never add.
-    let wasPoisoning = FreshGradientPoisoning.isEnabled
-    FreshGradientPoisoning.isEnabled = true
-    (output * weights).sum().backward()
-    FreshGradientPoisoning.isEnabled = wasPoisoning
-    let analytic = inputs.map { $0.grad?.values ?? Array(repeating: 0, count: $0.count) }
-    for input in inputs { input.requiresGrad = false }
+    let (weights, analytic) = analyticGradients(inputs, function)
 
     func weightedLoss() -> Double {
         let values = function(inputs).values
-        let w = weights.values
         var total = 0.0
-        for i in 0..<values.count { total += Double(values[i]) * Double(w[i]) }
+        for i in 0..<values.count { total += Double(values[i]) * Double(weights[i]) }
         return total
     }
 
@@ -57,6 +43,27 @@ public func checkGradients(
             "input \(inputIndex) \(input.shape): max |analytic − numeric| = \(worst) at gradient scale \(scale)",
             file: file, line: line)
     }
+}
+
+/// The tape's gradient of every input for the loss both finite-difference checks use: a fixed
+/// random weighting of `function`'s output (returned, so the differences weight alike). Fresh
+/// gradient buffers are poisoned with NaN meanwhile: kernels that store into them must write
+/// every element and never add. The inputs are left not requiring gradients, ready for probing.
+func analyticGradients(_ inputs: [Tensor], _ function: ([Tensor]) -> Tensor) -> (weights: [Float], analytic: [[Float]]) {
+    var generator = SeededGenerator(seed: 99)
+    for input in inputs {
+        input.requiresGrad = true
+        input.zeroGrad()
+    }
+    let output = function(inputs)
+    let weights = Tensor.uniform(output.shape, -1, 1, generator: &generator)
+    let wasPoisoning = FreshGradientPoisoning.isEnabled
+    FreshGradientPoisoning.isEnabled = true
+    (output * weights).sum().backward()
+    FreshGradientPoisoning.isEnabled = wasPoisoning
+    let analytic = inputs.map { $0.grad?.values ?? Array(repeating: 0, count: $0.count) }
+    for input in inputs { input.requiresGrad = false }
+    return (weights.values, analytic)
 }
 
 public func randomTensor(_ shape: [Int], seed: UInt64, _ low: Float = -1, _ high: Float = 1) -> Tensor {

@@ -15,16 +15,7 @@ public func checkPiecewiseGradients(
     _ inputs: [Tensor], tolerance: Double = 1e-2, step: Float = 1e-3, maxProbes: Int = 64, maxKinkFraction: Double = 0.25,
     file: StaticString = #filePath, line: UInt = #line, _ function: ([Tensor]) -> Tensor
 ) {
-    var generator = SeededGenerator(seed: 99)
-    for input in inputs {
-        input.requiresGrad = true
-        input.zeroGrad()
-    }
-    let output = function(inputs)
-    let weights = Tensor.uniform(output.shape, -1, 1, generator: &generator).values
-    (output * Tensor(shape: output.shape, values: weights)).sum().backward()
-    let analytic = inputs.map { $0.grad?.values ?? Array(repeating: 0, count: $0.count) }
-    for input in inputs { input.requiresGrad = false }
+    let (weights, analytic) = analyticGradients(inputs, function)
 
     func weightedLoss() -> Double {
         zip(function(inputs).values, weights).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
