@@ -4,6 +4,7 @@ import Models
 import Output
 import Scene
 import Tensor
+import TestSupport
 import XCTest
 
 /// CLIPasso end to end through the library, on a small ResNet (geometric loss) and the small
@@ -163,6 +164,32 @@ final class CLIPassoTests: XCTestCase {
         let scene = try SVGReader.read(first).scene
         XCTAssertEqual(scene.paths.count, 8)
         XCTAssertEqual(scene.paths[0].strokeWidth, 1.5, "the SVG shows the full width the optimiser saw")
+    }
+
+    func testViewsPerPassDoNotChangeTheRun() throws {
+        var recipe = try recipe(iterations: 3)
+        XCTAssertEqual(recipe.augmentations, 4, "5 copies: chunks of 2 leave a last chunk of 1")
+        let target = try target(recipe)
+        func run(viewsPerPass: Int) throws -> (losses: [Float], points: [Float], evaluation: Float?) {
+            recipe.viewsPerPass = viewsPerPass
+            let run = try CLIPasso(target: target, configuration: recipe, seed: 5)
+            var losses: [Float] = []
+            run.run { losses.append($0.loss); return .proceed }
+            return (losses, run.currentScene.paths.flatMap { $0.points.flatMap { [$0.x, $0.y] } }, run.bestEvaluationLoss)
+        }
+        let whole = try run(viewsPerPass: 5)
+        XCTAssertEqual(whole.losses.count, 3)
+        for viewsPerPass in [1, 2] {
+            let chunked = try run(viewsPerPass: viewsPerPass)
+            // The first loss checks the chunks' weights; later losses and the points after three
+            // Adam steps check the gradient (a step depends on its gradient relative to earlier
+            // ones). Only float summation order differs: the points agree to about 1e-4 pixels.
+            for (a, b) in zip(chunked.losses, whole.losses) { XCTAssertEqual(a, b, accuracy: 1e-4 * abs(b), "\(viewsPerPass) per pass") }
+            assertClose(chunked.points, whole.points.map(Double.init), tolerance: 1e-3, "\(viewsPerPass) per pass")
+            XCTAssertEqual(try XCTUnwrap(chunked.evaluation), try XCTUnwrap(whole.evaluation), accuracy: 1e-4 * abs(whole.evaluation!))
+        }
+        recipe.viewsPerPass = 0
+        XCTAssertThrowsError(try recipe.validate()) { XCTAssertTrue(String(describing: $0).contains("views_per_pass"), "\($0)") }
     }
 
     func testTheViTGeometricLossRunsOnBlockTokens() throws {

@@ -47,6 +47,9 @@ extension CLIPasso {
         /// side) instead of centre-cropping it.
         public var pad: Bool
         public var padMargin: Int
+        /// Sketch copies per pass through the geometric model: bounds memory (an RN101 copy keeps
+        /// about 250 MB of activations for the backward); any value gives the same result.
+        public var viewsPerPass: Int
 
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
@@ -65,6 +68,7 @@ extension CLIPasso {
             try MethodError.require(minDelta >= 0 && minDelta.isFinite, "min_delta must be a non-negative number, got \(minDelta)")
             try MethodError.require(seeds >= 1, "seeds must be at least 1, got \(seeds)")
             try MethodError.require(padMargin >= 0, "pad_margin cannot be negative, got \(padMargin)")
+            try MethodError.require(viewsPerPass >= 1, "views_per_pass must be at least 1, got \(viewsPerPass)")
             let stroke = try strokeColor()
             try MethodError.require(stroke.a == 1, "the stroke colour must be opaque, got \(color)")
         }

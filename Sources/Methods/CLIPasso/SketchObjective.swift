@@ -18,11 +18,16 @@ struct SketchObjective {
                 embedding: embedding.flatMap { first in other.embedding.map { concat([first, $0], axis: 0) } })
         }
 
+        /// The views in `range` of the batch.
+        func views(_ range: Range<Int>) -> Features {
+            Features(
+                maps: maps.map { $0.slice(axis: 0, start: range.lowerBound, length: range.count) },
+                embedding: embedding?.slice(axis: 0, start: range.lowerBound, length: range.count))
+        }
+
         /// The first view alone, cut from the tape (for evaluation).
         var firstView: Features {
-            Features(
-                maps: maps.map { $0.detached().slice(axis: 0, start: 0, length: 1) },
-                embedding: embedding?.detached().slice(axis: 0, start: 0, length: 1))
+            Features(maps: maps.map { $0.detached() }, embedding: embedding?.detached()).views(0..<1)
         }
     }
 
