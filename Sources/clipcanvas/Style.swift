@@ -12,7 +12,7 @@ struct Style: ParsableCommand {
             Trains a small network for this one photo so that, seen by CLIP, the photo moves from \
             the source text ("a Photo") towards the style text, while a content loss keeps its \
             structure. Defaults: the preset `clipstyler` (200 steps at 512 pixels, 64 patches per \
-            step); --fast uses `clipstyler-fast` (100 steps, 16 patches).
+            step); --fast uses `clipstyler-fast` (100 steps, 8 patches).
             For this command --size is the working size: the photo's longer side while training \
             (default 512, a multiple of 8); --output-size sets the size of the written result.
             The content loss uses torchvision's VGG19 weights when given (--content-model PATH) or \
@@ -37,7 +37,7 @@ struct Style: ParsableCommand {
 
     @OptionGroup var result: ImageResultOptions
 
-    @Flag(help: "A cheaper schedule for previews: the preset clipstyler-fast (100 steps, 16 patches).")
+    @Flag(help: "A cheaper schedule for previews: the preset clipstyler-fast (100 steps, 8 patches).")
     var fast = false
 
     func validate() throws {

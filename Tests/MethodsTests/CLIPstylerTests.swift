@@ -134,7 +134,7 @@ final class CLIPstylerTests: XCTestCase {
         XCTAssertEqual([reference.learningRate, reference.rejectionThreshold, reference.outputContrast], [5e-4, 0.7, 1.5])
         XCTAssertEqual(reference.source, "a Photo")
         var fast = try Preset.load("clipstyler-fast", method: "clipstyler", as: CLIPstyler.Configuration.self)
-        XCTAssertEqual([fast.iterations, fast.patches, fast.learningRateStep, fast.size, fast.patchSize], [100, 16, 50, 256, 64])
+        XCTAssertEqual([fast.iterations, fast.patches, fast.learningRateStep, fast.size, fast.patchSize], [100, 8, 50, 256, 64])
         (fast.iterations, fast.patches, fast.learningRateStep) = (reference.iterations, reference.patches, reference.learningRateStep)
         (fast.size, fast.patchSize) = (reference.size, reference.patchSize)
         XCTAssertEqual(fast, reference, "only the size, schedule and patch count differ")

@@ -1,4 +1,4 @@
-import Tensor
+@_spi(Testing) import Tensor
 import TestSupport
 import XCTest
 
@@ -110,5 +110,42 @@ final class Conv2dReferenceTests: XCTestCase {
             check(s, seed: UInt64(200 + 10 * i))
             check(s, seed: UInt64(200 + 10 * i), frozen: true)
         }
+    }
+
+    /// 3x3, stride 1, padding 1 with at least 16 channels each way and enough tiles goes through
+    /// Winograd's F(2x2, 3x3), forward and input gradient: odd sizes (partial tiles), several
+    /// images, a map one row high, and more tiles than one block (130x131 with 16+16 channels).
+    func testWinogradPath() {
+        let shapes = [
+            Shape(batch: 4, inChannels: 16, height: 15, width: 17, outChannels: 20, kernel: 3, stride: 1, padding: 1),
+            Shape(batch: 1, inChannels: 24, height: 30, width: 33, outChannels: 16, kernel: 3, stride: 1, padding: 1),
+            Shape(batch: 1, inChannels: 17, height: 33, width: 30, outChannels: 18, kernel: 3, stride: 1, padding: 1),
+            Shape(batch: 60, inChannels: 16, height: 1, width: 15, outChannels: 16, kernel: 3, stride: 1, padding: 1),
+            Shape(batch: 1, inChannels: 16, height: 130, width: 131, outChannels: 16, kernel: 3, stride: 1, padding: 1),
+        ]
+        for (i, s) in shapes.enumerated() {
+            XCTAssertTrue(
+                Winograd.isUsed(
+                    inputShape: [s.batch, s.inChannels, s.height, s.width], weightShape: [s.outChannels, s.inChannels, 3, 3],
+                    stride: 1, padding: 1), "\(s)")
+            check(s, seed: UInt64(400 + 10 * i))
+            check(s, seed: UInt64(400 + 10 * i), frozen: true)
+        }
+        // Small batches of small maps stay with im2col.
+        XCTAssertFalse(Winograd.isUsed(inputShape: [1, 512, 7, 7], weightShape: [512, 512, 3, 3], stride: 1, padding: 1))
+    }
+
+    /// A second use of the same input adds its Winograd input gradient onto the first.
+    func testWinogradInputGradientAccumulates() {
+        let x = randomTensor([2, 16, 21, 34], seed: 500)
+        let weight = randomTensor([16, 16, 3, 3], seed: 501, -0.5, 0.5)
+        XCTAssertTrue(Winograd.isUsed(inputShape: x.shape, weightShape: weight.shape, stride: 1, padding: 1))
+        let r = randomTensor([2, 16, 21, 34], seed: 502)
+        x.requiresGrad = true
+        (conv2d(x, weight: weight, padding: 1) * r).sum().backward()
+        let once = x.grad!.values
+        x.zeroGrad()
+        (conv2d(x, weight: weight, padding: 1) * r + conv2d(x, weight: weight, padding: 1) * r).sum().backward()
+        XCTAssertEqual(x.grad!.values, once.map { 2 * $0 })
     }
 }

@@ -14,6 +14,11 @@
 /// streaming through memory (3-4x faster for a 16-channel 3x3 at 512x512). A 1x1 convolution with stride 1 and no padding is already in column
 /// form, so a lone image skips the unfold.
 ///
+/// 3x3 convolutions with stride 1 and padding 1, at least 16 channels each way and enough 2x2
+/// output tiles (VGG, CLIPstyler's U-Net, the bottlenecks of CLIP's ResNets at a batch of 5)
+/// take Winograd's F(2x2, 3x3) instead, for the output and the input gradient
+/// (`Winograd.swift`); their weight gradient stays here.
+///
 /// Backward: dX = col2im(weightᵀ · dY) and dW += dY · columnsᵀ, block by block (the columns are
 /// unfolded again rather than cached, which would hold a column matrix per image for the life of
 /// the graph). A frozen weight skips its products and an input that needs no gradient skips the
@@ -37,6 +42,21 @@ struct ConvolutionGeometry {
     let paddingX: Int
     let outHeight: Int
     let outWidth: Int
+
+    /// Of an input [N, C, H, W] and a weight [C', C, kH, kW].
+    init(input: [Int], weight: [Int], stride: (height: Int, width: Int), padding: (height: Int, width: Int)) {
+        inChannels = input[1]
+        height = input[2]
+        width = input[3]
+        kernelHeight = weight[2]
+        kernelWidth = weight[3]
+        strideY = stride.height
+        strideX = stride.width
+        paddingY = padding.height
+        paddingX = padding.width
+        outHeight = slidingWindowCount(height, kernel: kernelHeight, stride: strideY, padding: paddingY)
+        outWidth = slidingWindowCount(width, kernel: kernelWidth, stride: strideX, padding: paddingX)
+    }
 
     /// Rows of the column matrix: one per (input channel, kernel tap).
     var patchSize: Int { inChannels * kernelHeight * kernelWidth }
@@ -177,12 +197,7 @@ public func conv2d(
         "conv2d: invalid stride \(stride) or padding \(padding)")
     let batch = x.shape[0], outChannels = weight.shape[0]
     if let bias { precondition(bias.count == outChannels, "conv2d bias \(bias.shape) for \(outChannels) output channels") }
-    let geometry = ConvolutionGeometry(
-        inChannels: x.shape[1], height: x.shape[2], width: x.shape[3],
-        kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
-        strideY: stride.height, strideX: stride.width, paddingY: padding.height, paddingX: padding.width,
-        outHeight: slidingWindowCount(x.shape[2], kernel: weight.shape[2], stride: stride.height, padding: padding.height),
-        outWidth: slidingWindowCount(x.shape[3], kernel: weight.shape[3], stride: stride.width, padding: padding.width))
+    let geometry = ConvolutionGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
     precondition(geometry.outHeight > 0 && geometry.outWidth > 0, "conv2d: kernel \(weight.shape) larger than padded input \(x.shape)")
     let patchSize = geometry.patchSize, outPlane = geometry.outPlane, imageSize = geometry.imageSize
     let taps = geometry.kernelHeight * geometry.kernelWidth
@@ -226,35 +241,43 @@ public func conv2d(
     }
 
     let result = Tensor(uninitializedShape: [batch, outChannels, geometry.outHeight, geometry.outWidth])
-    let columns = unfolds ? Storage(uninitializedCount: blockChannels * taps * columnWidth) : nil
-    // A group's product comes out as [Cout, images·P]; it is moved into each image's planes.
-    let staging = groupSize > 1 ? Storage(uninitializedCount: outChannels * groupWidth) : nil
-    for first in Swift.stride(from: 0, to: batch, by: groupSize) {
-        let images = min(groupSize, batch - first)
-        let out = result.pointer + first * outChannels * outPlane
-        if staging == nil, let bias {
-            // Seed each output channel with its bias; sgemm then adds the products (beta = 1).
-            for o in 0..<outChannels { (out + o * outPlane).update(repeating: bias.pointer[o], count: outPlane) }
-        }
-        for rows in rowTiles {
-            let tileOffset = rows.lowerBound * geometry.outWidth, tileColumns = rows.count * geometry.outWidth
-            for (blockIndex, channels) in channelBlocks.enumerated() {
-                let patches = unfoldedPatches(first: first, images: images, channels: channels, rows: rows, columns: columns)
-                let accumulate: Float = blockIndex > 0 || (staging == nil && bias != nil) ? 1 : 0
-                gemm(
-                    transposeA: false, transposeB: false, m: outChannels, n: images * tileColumns, k: channels.count * taps,
-                    a: weight.pointer + channels.lowerBound * taps, lda: patchSize, b: patches, ldb: columnWidth,
-                    beta: accumulate, c: (staging?.pointer ?? out) + tileOffset, ldc: outStride)
+    let winograd = Winograd.supports(geometry, outChannels: outChannels, batch: batch)
+    if winograd {
+        let kernel = WinogradKernel(weight: weight.pointer, outChannels: outChannels, inChannels: geometry.inChannels)
+        Winograd.convolve(
+            x.pointer, batch: batch, height: geometry.height, width: geometry.width, kernel: kernel, bias: bias?.pointer,
+            into: result.pointer, accumulate: false)
+    } else {
+        let columns = unfolds ? Storage(uninitializedCount: blockChannels * taps * columnWidth) : nil
+        // A group's product comes out as [Cout, images·P]; it is moved into each image's planes.
+        let staging = groupSize > 1 ? Storage(uninitializedCount: outChannels * groupWidth) : nil
+        for first in Swift.stride(from: 0, to: batch, by: groupSize) {
+            let images = min(groupSize, batch - first)
+            let out = result.pointer + first * outChannels * outPlane
+            if staging == nil, let bias {
+                // Seed each output channel with its bias; sgemm then adds the products (beta = 1).
+                for o in 0..<outChannels { (out + o * outPlane).update(repeating: bias.pointer[o], count: outPlane) }
             }
-        }
-        if let staging {
-            let block = staging.pointer
-            Parallel.forEachChunk(outChannels, grain: max(1, 16_384 / groupWidth)) { range in
-                for o in range {
-                    let shift = bias?.pointer[o] ?? 0
-                    for j in 0..<images {
-                        let source = block + o * groupWidth + j * outPlane, target = out + (j * outChannels + o) * outPlane
-                        for p in 0..<outPlane { target[p] = source[p] + shift }
+            for rows in rowTiles {
+                let tileOffset = rows.lowerBound * geometry.outWidth, tileColumns = rows.count * geometry.outWidth
+                for (blockIndex, channels) in channelBlocks.enumerated() {
+                    let patches = unfoldedPatches(first: first, images: images, channels: channels, rows: rows, columns: columns)
+                    let accumulate: Float = blockIndex > 0 || (staging == nil && bias != nil) ? 1 : 0
+                    gemm(
+                        transposeA: false, transposeB: false, m: outChannels, n: images * tileColumns, k: channels.count * taps,
+                        a: weight.pointer + channels.lowerBound * taps, lda: patchSize, b: patches, ldb: columnWidth,
+                        beta: accumulate, c: (staging?.pointer ?? out) + tileOffset, ldc: outStride)
+                }
+            }
+            if let staging {
+                let block = staging.pointer
+                Parallel.forEachChunk(outChannels, grain: max(1, 16_384 / groupWidth)) { range in
+                    for o in range {
+                        let shift = bias?.pointer[o] ?? 0
+                        for j in 0..<images {
+                            let source = block + o * groupWidth + j * outPlane, target = out + (j * outChannels + o) * outPlane
+                            for p in 0..<outPlane { target[p] = source[p] + shift }
+                        }
                     }
                 }
             }
@@ -270,7 +293,14 @@ public func conv2d(
                 }
             }
         }
-        let dx = x.gradientBuffer()
+        if winograd, let (dx, accumulate) = x.gradientTarget() {
+            // The input gradient of a 3x3, stride 1, padding 1 convolution is one too.
+            let kernel = WinogradKernel(weight: weight.pointer, outChannels: outChannels, inChannels: geometry.inChannels)
+            Winograd.convolve(
+                g, batch: batch, height: geometry.height, width: geometry.width, kernel: kernel, adjoint: true, into: dx,
+                accumulate: accumulate)
+        }
+        let dx = winograd ? nil : x.gradientBuffer()
         let dWeight = weight.gradientBuffer()
         guard dx != nil || dWeight != nil else { return }
         let columns = unfolds ? Storage(uninitializedCount: blockChannels * taps * columnWidth) : nil

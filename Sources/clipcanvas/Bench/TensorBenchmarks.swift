@@ -57,6 +57,12 @@ enum TensorBenchmarks {
                     x.zeroGrad()
                 }
             })
+        // Convolutions as CLIP's input gradient runs them (frozen weight): RN101's layer3 3x3 and
+        // 1x1 at batch 5 (CLIPasso), VGG19's conv1_2 at 256x256 (CLIPstyler --fast). GFLOP/s
+        // counts a direct convolution's multiply-adds, forward and input gradient.
+        cases.append(convolutionCase("conv3x3.fwdbwd.256c14x14.b5", batch: 5, channels: 256, outChannels: 256, size: 14, kernel: 3))
+        cases.append(convolutionCase("conv1x1.fwdbwd.1024to256c14x14.b5", batch: 5, channels: 1024, outChannels: 256, size: 14, kernel: 1))
+        cases.append(convolutionCase("conv3x3.fwdbwd.64c256x256.b1", batch: 1, channels: 64, outChannels: 64, size: 256, kernel: 3))
         cases += VitBlockBenchmark.cases
         return cases
     }
@@ -68,6 +74,18 @@ enum TensorBenchmarks {
                 cblas_sgemm(
                     CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a.pointer, Int32(k),
                     b.pointer, Int32(k), 0, c.pointer, Int32(n))
+            }
+        }
+    }
+
+    private static func convolutionCase(_ name: String, batch: Int, channels: Int, outChannels: Int, size: Int, kernel: Int) -> BenchmarkCase {
+        let flops = 2.0 * 2 * Double(batch * outChannels * size * size * channels * kernel * kernel)
+        return BenchmarkCase(name, flops: flops) {
+            let x = random([batch, channels, size, size], seed: 9, requiresGrad: true)
+            let w = random([outChannels, channels, kernel, kernel], seed: 10)
+            return {
+                conv2d(x, weight: w, padding: kernel / 2).sum().backward()
+                x.zeroGrad()
             }
         }
     }
