@@ -75,6 +75,14 @@ final class Conv2dReferenceTests: XCTestCase {
         }
     }
 
+    /// Each shape with trainable and with frozen weight and bias.
+    private func checkEach(_ shapes: [Shape], firstSeed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+        for (i, s) in shapes.enumerated() {
+            check(s, seed: firstSeed + 10 * UInt64(i), file: file, line: line)
+            check(s, seed: firstSeed + 10 * UInt64(i), frozen: true, file: file, line: line)
+        }
+    }
+
     func testBandedLargeMaps() {
         let shapes = [
             Shape(batch: 2, inChannels: 3, height: 130, width: 131, outChannels: 5, kernel: 3, stride: 1, padding: 1),
@@ -86,10 +94,7 @@ final class Conv2dReferenceTests: XCTestCase {
             Shape(batch: 1, inChannels: 50, height: 129, width: 128, outChannels: 3, kernel: 3, stride: 1, padding: 1),
             Shape(batch: 1, inChannels: 1, height: 6000, width: 5, outChannels: 2, kernel: 3, stride: 1, padding: 0),
         ]
-        for (i, s) in shapes.enumerated() {
-            check(s, seed: UInt64(100 + 10 * i))
-            check(s, seed: UInt64(100 + 10 * i), frozen: true)
-        }
+        checkEach(shapes, firstSeed: 100)
         // CLIP ResNet stems: input gradient through frozen weights.
         check(Shape(batch: 2, inChannels: 3, height: 258, width: 258, outChannels: 8, kernel: 3, stride: 2, padding: 1), seed: 300, frozen: true)
         check(Shape(batch: 2, inChannels: 8, height: 130, width: 129, outChannels: 4, kernel: 3, stride: 1, padding: 1), seed: 310, frozen: true)
@@ -106,10 +111,7 @@ final class Conv2dReferenceTests: XCTestCase {
             Shape(batch: 11, inChannels: 3, height: 7, width: 7, outChannels: 4, kernel: 3, stride: 1, padding: 1),
             Shape(batch: 11, inChannels: 5, height: 7, width: 7, outChannels: 3, kernel: 1, stride: 1, padding: 0),
         ]
-        for (i, s) in shapes.enumerated() {
-            check(s, seed: UInt64(200 + 10 * i))
-            check(s, seed: UInt64(200 + 10 * i), frozen: true)
-        }
+        checkEach(shapes, firstSeed: 200)
     }
 
     /// 3x3, stride 1, padding 1 with at least 16 channels each way and enough tiles goes through
@@ -123,14 +125,13 @@ final class Conv2dReferenceTests: XCTestCase {
             Shape(batch: 60, inChannels: 16, height: 1, width: 15, outChannels: 16, kernel: 3, stride: 1, padding: 1),
             Shape(batch: 1, inChannels: 16, height: 130, width: 131, outChannels: 16, kernel: 3, stride: 1, padding: 1),
         ]
-        for (i, s) in shapes.enumerated() {
+        for s in shapes {
             XCTAssertTrue(
                 Winograd.isUsed(
                     inputShape: [s.batch, s.inChannels, s.height, s.width], weightShape: [s.outChannels, s.inChannels, 3, 3],
                     stride: 1, padding: 1), "\(s)")
-            check(s, seed: UInt64(400 + 10 * i))
-            check(s, seed: UInt64(400 + 10 * i), frozen: true)
         }
+        checkEach(shapes, firstSeed: 400)
         // Small batches of small maps stay with im2col.
         XCTAssertFalse(Winograd.isUsed(inputShape: [1, 512, 7, 7], weightShape: [512, 512, 3, 3], stride: 1, padding: 1))
     }
