@@ -4,9 +4,9 @@
 /// Each 2x2 block of outputs is computed from the 4x4 input tile around it: the tile and the
 /// kernel are transformed (V = Bᵀ d B, U = G g Gᵀ), multiplied element by element and summed over
 /// input channels, and the 4x4 result is transformed back (Y = Aᵀ M A). Summed over channels,
-/// each of the 16 element positions is one matrix product U[ξ] [Cout, Cin] · V[ξ] [Cin, tiles], so
-/// the work is 16 sgemm calls of 16 products per tile instead of 36: 2.25x fewer multiplies for
-/// every 3x3 layer of VGG, of CLIP's ResNets and of CLIPstyler's U-Net. F(2x2, 3x3)'s transforms
+/// each of the 16 element positions is one matrix product U[ξ] [Cout, Cin] · V[ξ] [Cin, tiles]: a
+/// tile costs 16 multiplies per pair of channels instead of the direct 36, all of them in 16 sgemm
+/// calls (2.25x fewer for the 3x3 layers of VGG, CLIP's ResNets and CLIPstyler's U-Net). F(2x2, 3x3)'s transforms
 /// only add, subtract and halve, so its rounding stays at the level of the direct sum (larger
 /// tiles, F(4x4, 3x3), would save more multiplies at a visibly larger error).
 ///
