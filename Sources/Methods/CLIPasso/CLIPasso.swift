@@ -83,25 +83,16 @@ public final class CLIPasso: IterativeMethod {
         let targetFeatures = clock.measure("target forward") { target.cleanFeatures.followed(by: objective.features(targetViews)) }
         // The loss is a mean over copies, so the copies go through the model `viewsPerPass` at a
         // time, each chunk's loss weighted by its share of the batch: only one chunk's activations
-        // are on the tape at once. As in `ChunkedViews`, the chunks' gradients collect in a cut
-        // and continue into the rasterizer in one pass: the gradient of the whole-batch loss.
+        // are on the tape at once, and the gradient is that of the whole-batch loss.
         let copies = sketchViews.shape[0]
-        let cut = sketchViews.detached()
-        cut.requiresGrad = sketchViews.needsGrad
-        var lossValue: Float = 0
         var evaluation: Float?
-        for start in stride(from: 0, to: copies, by: configuration.viewsPerPass) {
-            let range = start..<min(start + configuration.viewsPerPass, copies)
-            let chunk = cut.slice(axis: 0, start: start, length: range.count)
+        let lossValue = ChunkedViews.backward(
+            sketchViews, chunkSize: configuration.viewsPerPass, backward: { pass in clock.measure("backward") { pass.backward() } }
+        ) { chunk, range in
             let sketchFeatures = clock.measure("sketch forward") { objective.features(chunk) }
-            let loss = objective.loss(sketchFeatures, targetFeatures.views(range)) * (Float(range.count) / Float(copies))
-            lossValue += loss.item
             // The clean copy against the clean photo is exactly the reference's evaluation pass.
-            if evaluates && start == 0 { evaluation = objective.loss(sketchFeatures.firstView, target.cleanFeatures).item }
-            clock.measure("backward") { loss.backward() }
-        }
-        if let gradient = cut.grad {
-            clock.measure("backward") { (sketchViews * gradient).sum().backward() }
+            if evaluates && range.lowerBound == 0 { evaluation = objective.loss(sketchFeatures.firstView, target.cleanFeatures).item }
+            return objective.loss(sketchFeatures, targetFeatures.views(range)) * (Float(range.count) / Float(copies))
         }
         clock.measure("update") { optimizer.update() }
         completedIterations += 1

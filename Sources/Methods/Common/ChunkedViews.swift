@@ -27,17 +27,28 @@ struct ChunkedViews {
     /// The same for a loss of each chunk's unnormalised image embeddings [chunk, embed] (CLIPstyler's
     /// directional losses); returns the weighted loss.
     func backward(_ views: Tensor, weight: Float, lossOfEmbeddings: (_ embeddings: Tensor) -> Tensor) -> Float {
+        Self.backward(views, chunkSize: chunkSize) { chunk, _ in lossOfEmbeddings(model.imageEmbedding(chunk)) * weight }
+    }
+
+    /// The mechanism, for any loss that is a sum of per-chunk terms: back-propagates
+    /// `lossOfChunk(chunk, range)` of every `chunkSize` views into a cut of `views`, then the
+    /// collected gradient into whatever produced `views`; `backward` runs each of these passes (a
+    /// caller may time them). Returns the sum of the chunks' losses.
+    static func backward(
+        _ views: Tensor, chunkSize: Int, backward: (_ loss: Tensor) -> Void = { $0.backward() },
+        lossOfChunk: (_ chunk: Tensor, _ range: Range<Int>) -> Tensor
+    ) -> Float {
         let cut = views.detached()
         cut.requiresGrad = views.needsGrad
         var total: Float = 0
         for start in stride(from: 0, to: views.shape[0], by: chunkSize) {
-            let chunk = cut.slice(axis: 0, start: start, length: min(chunkSize, views.shape[0] - start))
-            let loss = lossOfEmbeddings(model.imageEmbedding(chunk)) * weight
+            let range = start..<min(start + chunkSize, views.shape[0])
+            let loss = lossOfChunk(cut.slice(axis: 0, start: start, length: range.count), range)
             total += loss.item
-            loss.backward()
+            backward(loss)
         }
         if let gradient = cut.grad {
-            (views * gradient).sum().backward()
+            backward((views * gradient).sum())
         }
         return total
     }
