@@ -1,5 +1,4 @@
 import Foundation
-import Methods
 import Models
 import Output
 import Tensor

@@ -119,12 +119,12 @@ struct Draw: ParsableCommand {
                 for warning in loaded.warnings { printToStandardError("warning: \(path): \(warning)") }
                 return loaded.scene
             }
-            let model = try common.modelOptions.load(defaultModel: configuration.model)
+            let model = try common.modelOptions.loader.load(configuration.model)
             let drawing = try CLIPDraw(prompt: prompt, configuration: configuration, model: model, seed: common.seed, start: start)
             let session = MethodSession(options: common)
             session.warnTruncated(drawing.truncatedPrompts)
             try session.run(
-                drawing, name: "draw", model: common.modelOptions.model ?? configuration.model,
+                drawing, name: "draw", model: configuration.model,
                 snapshot: { drawing, base in try .scene(drawing.currentScene, base: base) },
                 writeResult: { drawing in
                     try SceneExport.write(drawing.bestScene, to: common.output, longerSide: common.size)

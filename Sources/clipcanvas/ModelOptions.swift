@@ -1,46 +1,34 @@
 import ArgumentParser
 import Foundation
 import Models
-import Tensor
 
-/// `--model NAME|PATH` and how to read it, shared by every command that runs CLIP.
+/// `--model NAME|PATH` and how to read it, shared by every command that runs CLIP. The name goes
+/// to Models once, through `loader` (a method command first lays it over its preset's model).
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "A known model name (see `clipcanvas models`) or a weights file (.pt, .bin, .safetensors). Default: ViT-B/32, or the preset's model.")
     var model: String?
 
     @Option(help: "MLP activation of the checkpoint: quickgelu (OpenAI's) or gelu (OpenCLIP models trained with exact GELU). Default: a Hugging Face config.json beside the file, else quickgelu.")
-    var activation: String?
+    var activation: CLIPArchitecture.Activation?
 
     @Flag(help: "Never download: fail with instructions if the model is not on this machine.")
     var offline = false
 
-    func validate() throws {
-        if let activation, CLIPArchitecture.Activation(rawValue: activation) == nil {
-            throw ValidationError("--activation must be quickgelu or gelu, not \(activation)")
-        }
+    /// Reads models with `--activation` and `--offline`, drawing a download bar on stderr.
+    var loader: CLIPLoader {
+        CLIPLoader(activation: activation, allowDownload: !offline) { DownloadProgress(label: $0) }
     }
 
-    /// Resolves, downloads if needed (with a progress bar on stderr) and builds the model named by
-    /// `--model`, else `defaultModel` (a method's preset names its model).
-    func load(defaultModel: String = "ViT-B/32") throws -> CLIPModel {
-        try load(named: model ?? defaultModel)
-    }
-
-    /// Builds the model `model` (a name or a file) with these options' `--activation` and
-    /// `--offline`: for commands that run a second model (sketch's geometric model).
-    func load(named model: String) throws -> CLIPModel {
-        let store = ModelStore()
-        let progress = DownloadProgress(label: model)
-        let file = try store.resolve(model, allowDownload: !offline) { written, total in progress.update(written, total) }
-        progress.finish()
-        let weights = try StateDict.load(file)
-        let chosen = activation.flatMap(CLIPArchitecture.Activation.init(rawValue:)) ?? weights.activation ?? .quickGELU
-        return try CLIPModel(weights: weights.tensors, name: file.lastPathComponent, activation: chosen)
+    /// The model `--model` names, ViT-B/32 when none is given: for commands without a preset.
+    func load() throws -> CLIPModel {
+        try loader.load(model ?? "ViT-B/32")
     }
 }
 
+extension CLIPArchitecture.Activation: ExpressibleByArgument {}
+
 /// A one-line download progress bar on stderr, redrawn at most ten times a second.
-final class DownloadProgress: @unchecked Sendable {
+final class DownloadProgress: DownloadProgressReporter, @unchecked Sendable {
     private let label: String
     private var lastDraw = 0.0
     private var drew = false

@@ -65,17 +65,16 @@ struct Paint: ParsableCommand {
         try reportingErrors {
             let configuration = try paintConfiguration()
             let start = try initial.map { try ImageFile.load($0).compositedOnWhite().tensor }
-            let modelName = common.modelOptions.model ?? configuration.model
-            let model = try common.modelOptions.load(defaultModel: configuration.model)
+            let model = try common.modelOptions.loader.load(configuration.model)
             let painting = try CLIPAG(prompt: prompt, configuration: configuration, model: model, seed: common.seed, start: start)
             let session = MethodSession(options: common)
-            if !modelName.lowercased().contains("clipag") {
+            if !configuration.model.lowercased().contains("clipag") {
                 session.display.warning(
-                    "\(modelName) is not the robust CLIPAG checkpoint; ordinary CLIP weights tend to paint adversarial texture (try --param pyramid --tv 0.1, or --model CLIPAG_ViTB32.pt)")
+                    "\(configuration.model) is not the robust CLIPAG checkpoint; ordinary CLIP weights tend to paint adversarial texture (try --param pyramid --tv 0.1, or --model CLIPAG_ViTB32.pt)")
             }
             session.warnTruncated(painting.truncatedPrompts)
             try session.run(
-                painting, name: "paint", model: modelName,
+                painting, name: "paint", model: configuration.model,
                 snapshot: { painting, base in try .image(painting.currentImage, base: base) },
                 writeResult: { painting in try result.write(painting.bestImage, to: common.output) })
         }

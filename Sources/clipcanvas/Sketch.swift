@@ -123,21 +123,22 @@ struct Sketch: ParsableCommand {
             try TargetPreparation.check(
                 width: photoImage.width, height: photoImage.height, mask: maskImage.map { (width: $0.width, height: $0.height) })
 
-            let saliencyName = common.modelOptions.model ?? configuration.model
+            let saliencyName = configuration.model
+            let loader = common.modelOptions.loader
             // The saliency model is loaded, used and freed before the geometric one, so a run
             // holds one model at a time; a weights file of unknown resolution is loaded first.
             var geometric = CLIPArchitecture.known[configuration.geometricModel] == nil
-                ? try common.modelOptions.load(named: configuration.geometricModel) : nil
+                ? try loader.load(configuration.geometricModel) : nil
             let size = geometric?.imageResolution ?? CLIPArchitecture.known[configuration.geometricModel]!.imageResolution
             let prepared = try TargetPreparation.prepare(
                 photo: photoImage.compositedOnWhite().tensor, mask: maskImage.map(Self.maskValues), size: size,
                 pad: configuration.pad, padMargin: configuration.padMargin)
             let saliency = try configuration.saliencyInit
                 ? SketchSaliency(
-                    photo: prepared, model: try common.modelOptions.load(named: saliencyName), modelName: saliencyName,
+                    photo: prepared, model: try loader.load(saliencyName), modelName: saliencyName,
                     edgeIntersection: configuration.edgeIntersection)
                 : nil
-            if geometric == nil { geometric = try common.modelOptions.load(named: configuration.geometricModel) }
+            if geometric == nil { geometric = try loader.load(configuration.geometricModel) }
             geometric!.releaseTextTower()
             let target = try SketchTarget(photo: prepared, configuration: configuration, geometricModel: geometric!, saliency: saliency)
             let sketches = try CLIPassoRuns(target: target, configuration: configuration, levels: levels, seed: common.seed)

@@ -66,8 +66,7 @@ struct Style: ParsableCommand {
             let configuration = try styleConfiguration()
             let photo = try ImageFile.load(self.photo).compositedOnWhite().tensor
             let contentNetwork = try ContentModelOption.network(contentModel)
-            let modelName = common.modelOptions.model ?? configuration.model
-            let model = try common.modelOptions.load(defaultModel: configuration.model)
+            let model = try common.modelOptions.loader.load(configuration.model)
             let styler = try CLIPstyler(
                 photo: photo, style: style, configuration: configuration, model: model, contentNetwork: contentNetwork, seed: common.seed)
             let session = MethodSession(options: common)
@@ -85,7 +84,7 @@ struct Style: ParsableCommand {
                 session.display.warning("\"\(text.prefix(40))…\" is too long for CLIP's context in some templates; those prompts were truncated")
             }
             try session.run(
-                styler, name: "style", model: modelName,
+                styler, name: "style", model: configuration.model,
                 snapshot: { styler, base in try .image(styler.currentImage, base: base) },
                 writeResult: { styler in try result.write(styler.bestImage, to: common.output) })
         }

@@ -49,7 +49,7 @@ public struct CLIPArchitecture: Equatable, Sendable {
         self.activation = activation
     }
 
-    /// OpenAI's released models (../shared/docs/models.md), by their names.
+    /// OpenAI's released models (docs/models.md), by their names.
     public static let known: [String: CLIPArchitecture] = [
         "RN50": .init(vision: .resNet(stageBlocks: [3, 4, 6, 3], width: 64), imageResolution: 224, embedDimension: 1024, textWidth: 512),
         "RN101": .init(vision: .resNet(stageBlocks: [3, 4, 23, 3], width: 64), imageResolution: 224, embedDimension: 512, textWidth: 512),

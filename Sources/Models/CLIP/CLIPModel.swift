@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 #if canImport(Glibc)
@@ -40,7 +41,7 @@ public struct VisionFeatures {
 /// A CLIP model built from its weights, frozen. Images go in normalised
 /// ([B, 3, R, R] after `CLIPModel.normalize`), token ids from `CLIPTokenizer`.
 public final class CLIPModel {
-    /// CLIP's preprocessing statistics (../shared/docs/models.md).
+    /// CLIP's preprocessing statistics (OpenAI's `_transform`; docs/models.md).
     public static let imageMean: [Float] = [0.481_454_66, 0.457_827_5, 0.408_210_73]
     public static let imageStd: [Float] = [0.268_629_54, 0.261_302_58, 0.275_777_11]
 
@@ -54,17 +55,26 @@ public final class CLIPModel {
         case resNet(ModifiedResNet)
     }
 
-    /// Builds the model, inferring the architecture from the tensors' names and shapes.
-    /// `activation` overrides the MLP activation (OpenCLIP models trained with exact GELU).
-    public convenience init(weights: [String: Tensor], name: String, activation: CLIPArchitecture.Activation = .quickGELU) throws {
-        var architecture = try CLIPArchitecture(inferringFrom: weights.mapValues(\.shape))
+    /// Builds the model from a checkpoint, inferring the architecture from the tensors' names and
+    /// shapes. `activation` overrides the MLP activation (OpenCLIP models trained with exact GELU).
+    public convenience init(weights: StateDict, activation: CLIPArchitecture.Activation = .quickGELU) throws {
+        var architecture = try CLIPArchitecture(inferringFrom: weights.tensors.mapValues(\.shape))
         architecture.activation = activation
-        try self.init(weights: weights, architecture: architecture, name: name)
+        try self.init(weights: weights, architecture: architecture)
     }
 
-    public init(weights: [String: Tensor], architecture: CLIPArchitecture, name: String) throws {
+    /// Builds the model from named tensors in memory (synthetic weights); `name` stands for the
+    /// file in error messages.
+    public convenience init(weights: [String: Tensor], architecture: CLIPArchitecture, name: String) throws {
+        try self.init(
+            weights: StateDict(tensors: weights, source: URL(fileURLWithPath: name), format: .safetensors), architecture: architecture)
+    }
+
+    /// Builds the model, taking each tensor from `weights` by name with its expected shape: a
+    /// missing or mis-shaped tensor is a `WeightError` naming the file and the tensor.
+    public init(weights: StateDict, architecture: CLIPArchitecture) throws {
         self.architecture = architecture
-        var table = WeightTable(weights, modelName: name)
+        var table = weights
         switch architecture.vision {
         case .transformer(let width, let layers, let patchSize):
             visual = .transformer(try VisionTransformer(&table, architecture: architecture, width: width, layers: layers, patchSize: patchSize))

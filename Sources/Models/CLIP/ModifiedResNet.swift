@@ -16,12 +16,12 @@ final class ModifiedResNet {
         let stride: Int
         let padding: Int
 
-        init(_ weights: inout WeightTable, conv: String, norm: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1) throws {
-            weight = try weights.take("\(conv).weight", [outChannels, inChannels, kernel, kernel])
-            gamma = try weights.take("\(norm).weight", [outChannels])
-            beta = try weights.take("\(norm).bias", [outChannels])
-            mean = try weights.take("\(norm).running_mean", [outChannels])
-            variance = try weights.take("\(norm).running_var", [outChannels])
+        init(_ weights: inout StateDict, conv: String, norm: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1) throws {
+            weight = try weights.take("\(conv).weight", shape: [outChannels, inChannels, kernel, kernel])
+            gamma = try weights.take("\(norm).weight", shape: [outChannels])
+            beta = try weights.take("\(norm).bias", shape: [outChannels])
+            mean = try weights.take("\(norm).running_mean", shape: [outChannels])
+            variance = try weights.take("\(norm).running_var", shape: [outChannels])
             self.stride = stride
             padding = kernel / 2
         }
@@ -39,7 +39,7 @@ final class ModifiedResNet {
         let downsample: NormalizedConvolution?
         let stride: Int
 
-        init(_ weights: inout WeightTable, prefix: String, inChannels: Int, planes: Int, stride: Int) throws {
+        init(_ weights: inout StateDict, prefix: String, inChannels: Int, planes: Int, stride: Int) throws {
             self.stride = stride
             reduce = try NormalizedConvolution(&weights, conv: "\(prefix).conv1", norm: "\(prefix).bn1", inChannels: inChannels, outChannels: planes, kernel: 1)
             spatial = try NormalizedConvolution(&weights, conv: "\(prefix).conv2", norm: "\(prefix).bn2", inChannels: planes, outChannels: planes, kernel: 3)
@@ -74,7 +74,7 @@ final class ModifiedResNet {
     let heads: Int
     let poolWidth: Int
 
-    init(_ weights: inout WeightTable, architecture: CLIPArchitecture, stageBlocks: [Int], width: Int) throws {
+    init(_ weights: inout StateDict, architecture: CLIPArchitecture, stageBlocks: [Int], width: Int) throws {
         stem = [
             try NormalizedConvolution(&weights, conv: "visual.conv1", norm: "visual.bn1", inChannels: 3, outChannels: width / 2, kernel: 3, stride: 2),
             try NormalizedConvolution(&weights, conv: "visual.conv2", norm: "visual.bn2", inChannels: width / 2, outChannels: width / 2, kernel: 3),
@@ -96,15 +96,15 @@ final class ModifiedResNet {
         poolWidth = width * 32
         heads = architecture.visionHeads
         let grid = architecture.imageResolution / 32
-        poolPositions = try weights.take("visual.attnpool.positional_embedding", [grid * grid + 1, poolWidth])
-        query = try weights.take("visual.attnpool.q_proj.weight", [poolWidth, poolWidth])
-        queryBias = try weights.take("visual.attnpool.q_proj.bias", [poolWidth])
-        key = try weights.take("visual.attnpool.k_proj.weight", [poolWidth, poolWidth])
-        keyBias = try weights.take("visual.attnpool.k_proj.bias", [poolWidth])
-        value = try weights.take("visual.attnpool.v_proj.weight", [poolWidth, poolWidth])
-        valueBias = try weights.take("visual.attnpool.v_proj.bias", [poolWidth])
-        output = try weights.take("visual.attnpool.c_proj.weight", [architecture.embedDimension, poolWidth])
-        outputBias = try weights.take("visual.attnpool.c_proj.bias", [architecture.embedDimension])
+        poolPositions = try weights.take("visual.attnpool.positional_embedding", shape: [grid * grid + 1, poolWidth])
+        query = try weights.take("visual.attnpool.q_proj.weight", shape: [poolWidth, poolWidth])
+        queryBias = try weights.take("visual.attnpool.q_proj.bias", shape: [poolWidth])
+        key = try weights.take("visual.attnpool.k_proj.weight", shape: [poolWidth, poolWidth])
+        keyBias = try weights.take("visual.attnpool.k_proj.bias", shape: [poolWidth])
+        value = try weights.take("visual.attnpool.v_proj.weight", shape: [poolWidth, poolWidth])
+        valueBias = try weights.take("visual.attnpool.v_proj.bias", shape: [poolWidth])
+        output = try weights.take("visual.attnpool.c_proj.weight", shape: [architecture.embedDimension, poolWidth])
+        outputBias = try weights.take("visual.attnpool.c_proj.bias", shape: [architecture.embedDimension])
     }
 
     func callAsFunction(_ images: Tensor, capture: VisionCapture) -> VisionFeatures {

@@ -11,17 +11,17 @@ final class TextTransformer {
     let lnFinalWeight: Tensor, lnFinalBias: Tensor
     let projection: Tensor
 
-    init(_ weights: inout WeightTable, architecture: CLIPArchitecture) throws {
+    init(_ weights: inout StateDict, architecture: CLIPArchitecture) throws {
         width = architecture.textWidth
         contextLength = architecture.contextLength
-        tokenEmbedding = try weights.take("token_embedding.weight", [architecture.vocabularySize, width])
-        positionalEmbedding = try weights.take("positional_embedding", [contextLength, width])
+        tokenEmbedding = try weights.take("token_embedding.weight", shape: [architecture.vocabularySize, width])
+        positionalEmbedding = try weights.take("positional_embedding", shape: [contextLength, width])
         blocks = try (0..<architecture.textLayers).map {
             try TransformerBlock(&weights, prefix: "transformer.resblocks.\($0)", width: architecture.textWidth, heads: architecture.textHeads, activation: architecture.activation)
         }
-        lnFinalWeight = try weights.take("ln_final.weight", [width])
-        lnFinalBias = try weights.take("ln_final.bias", [width])
-        projection = try weights.take("text_projection", [width, architecture.embedDimension])
+        lnFinalWeight = try weights.take("ln_final.weight", shape: [width])
+        lnFinalBias = try weights.take("ln_final.bias", shape: [width])
+        projection = try weights.take("text_projection", shape: [width, architecture.embedDimension])
     }
 
     /// `tokens` holds one row of `contextLength` ids per prompt; `endIndices` the position of

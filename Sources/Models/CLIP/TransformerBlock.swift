@@ -12,21 +12,21 @@ final class TransformerBlock {
     let fc: Tensor, fcBias: Tensor
     let projection: Tensor, projectionBias: Tensor
 
-    init(_ weights: inout WeightTable, prefix: String, width: Int, heads: Int, activation: CLIPArchitecture.Activation) throws {
+    init(_ weights: inout StateDict, prefix: String, width: Int, heads: Int, activation: CLIPArchitecture.Activation) throws {
         self.heads = heads
         self.activation = activation
-        ln1Weight = try weights.take("\(prefix).ln_1.weight", [width])
-        ln1Bias = try weights.take("\(prefix).ln_1.bias", [width])
-        inProjection = try weights.take("\(prefix).attn.in_proj_weight", [3 * width, width])
-        inProjectionBias = try weights.take("\(prefix).attn.in_proj_bias", [3 * width])
-        outProjection = try weights.take("\(prefix).attn.out_proj.weight", [width, width])
-        outProjectionBias = try weights.take("\(prefix).attn.out_proj.bias", [width])
-        ln2Weight = try weights.take("\(prefix).ln_2.weight", [width])
-        ln2Bias = try weights.take("\(prefix).ln_2.bias", [width])
-        fc = try weights.take("\(prefix).mlp.c_fc.weight", [4 * width, width])
-        fcBias = try weights.take("\(prefix).mlp.c_fc.bias", [4 * width])
-        projection = try weights.take("\(prefix).mlp.c_proj.weight", [width, 4 * width])
-        projectionBias = try weights.take("\(prefix).mlp.c_proj.bias", [width])
+        ln1Weight = try weights.take("\(prefix).ln_1.weight", shape: [width])
+        ln1Bias = try weights.take("\(prefix).ln_1.bias", shape: [width])
+        inProjection = try weights.take("\(prefix).attn.in_proj_weight", shape: [3 * width, width])
+        inProjectionBias = try weights.take("\(prefix).attn.in_proj_bias", shape: [3 * width])
+        outProjection = try weights.take("\(prefix).attn.out_proj.weight", shape: [width, width])
+        outProjectionBias = try weights.take("\(prefix).attn.out_proj.bias", shape: [width])
+        ln2Weight = try weights.take("\(prefix).ln_2.weight", shape: [width])
+        ln2Bias = try weights.take("\(prefix).ln_2.bias", shape: [width])
+        fc = try weights.take("\(prefix).mlp.c_fc.weight", shape: [4 * width, width])
+        fcBias = try weights.take("\(prefix).mlp.c_fc.bias", shape: [4 * width])
+        projection = try weights.take("\(prefix).mlp.c_proj.weight", shape: [width, 4 * width])
+        projectionBias = try weights.take("\(prefix).mlp.c_proj.bias", shape: [width])
     }
 
     /// `x` is [B, T, width]. Returns the block output and the attention probabilities

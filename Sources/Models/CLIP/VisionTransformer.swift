@@ -16,22 +16,22 @@ final class VisionTransformer {
     let lnPostWeight: Tensor, lnPostBias: Tensor
     let projection: Tensor
 
-    init(_ weights: inout WeightTable, architecture: CLIPArchitecture, width: Int, layers: Int, patchSize: Int) throws {
+    init(_ weights: inout StateDict, architecture: CLIPArchitecture, width: Int, layers: Int, patchSize: Int) throws {
         self.width = width
         self.patchSize = patchSize
         resolution = architecture.imageResolution
         let grid = resolution / patchSize
-        patchEmbedding = try weights.take("visual.conv1.weight", [width, 3, patchSize, patchSize]).reshaped([width, 3 * patchSize * patchSize])
-        classEmbedding = try weights.take("visual.class_embedding", [width])
-        positionalEmbedding = try weights.take("visual.positional_embedding", [grid * grid + 1, width])
-        lnPreWeight = try weights.take("visual.ln_pre.weight", [width])
-        lnPreBias = try weights.take("visual.ln_pre.bias", [width])
+        patchEmbedding = try weights.take("visual.conv1.weight", shape: [width, 3, patchSize, patchSize]).reshaped([width, 3 * patchSize * patchSize])
+        classEmbedding = try weights.take("visual.class_embedding", shape: [width])
+        positionalEmbedding = try weights.take("visual.positional_embedding", shape: [grid * grid + 1, width])
+        lnPreWeight = try weights.take("visual.ln_pre.weight", shape: [width])
+        lnPreBias = try weights.take("visual.ln_pre.bias", shape: [width])
         blocks = try (0..<layers).map {
             try TransformerBlock(&weights, prefix: "visual.transformer.resblocks.\($0)", width: width, heads: width / 64, activation: architecture.activation)
         }
-        lnPostWeight = try weights.take("visual.ln_post.weight", [width])
-        lnPostBias = try weights.take("visual.ln_post.bias", [width])
-        projection = try weights.take("visual.proj", [width, architecture.embedDimension])
+        lnPostWeight = try weights.take("visual.ln_post.weight", shape: [width])
+        lnPostBias = try weights.take("visual.ln_post.bias", shape: [width])
+        projection = try weights.take("visual.proj", shape: [width, architecture.embedDimension])
     }
 
     func callAsFunction(_ images: Tensor, capture: VisionCapture) -> VisionFeatures {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// OpenAI's released CLIP checkpoints (../shared/docs/models.md). The SHA-256 of each file is the
+/// OpenAI's released CLIP checkpoints (docs/models.md). The SHA-256 of each file is the
 /// second-to-last component of its URL, as OpenAI's own loader verifies it.
 public struct KnownModel: Sendable {
     public let name: String

@@ -98,12 +98,16 @@ final class CLIPParityTests: XCTestCase {
         var weights = SyntheticWeights.stateDict(for: architecture)
         weights["visual.ln_post.weight"] = nil
         XCTAssertThrowsError(try CLIPModel(weights: weights, architecture: architecture, name: "test.pt")) { error in
-            XCTAssertEqual(error as? ModelError, .missingTensor(name: "visual.ln_post.weight", model: "test.pt"))
+            guard case .missingTensor(let file, let name, _)? = error as? WeightError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, URL(fileURLWithPath: "test.pt").path)
+            XCTAssertEqual(name, "visual.ln_post.weight")
         }
         weights = SyntheticWeights.stateDict(for: architecture)
         weights["ln_final.weight"] = Tensor(zeros: [127])
         XCTAssertThrowsError(try CLIPModel(weights: weights, architecture: architecture, name: "test.pt")) { error in
-            XCTAssertEqual(error as? ModelError, .wrongShape(name: "ln_final.weight", expected: [128], found: [127]))
+            XCTAssertEqual(
+                error as? WeightError,
+                .shapeMismatch(file: URL(fileURLWithPath: "test.pt").path, name: "ln_final.weight", expected: [128], actual: [127]))
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Models
 import Tensor
 
 /// Prompts turned into unit-length CLIP text embeddings, once per run.
@@ -16,16 +15,14 @@ public enum PromptEncoder {
     /// raw embeddings, for recipes that average prompts before normalising (CLIPstyler's templates).
     public static func encode(_ prompts: [String], with model: CLIPModel, normalized: Bool = true) throws -> EncodedPrompts {
         if prompts.contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
-            throw MethodError("the prompt is empty; describe what to make, e.g. \"a watercolor painting of a lighthouse\"")
+            throw ModelError.emptyPrompt
         }
-        guard model.hasTextTower else {
-            throw MethodError("the model's text tower was already released; encode prompts before releasing it")
-        }
+        guard model.hasTextTower else { throw ModelError.textTowerReleased }
         let tokenizer: CLIPTokenizer
         do {
             tokenizer = try CLIPTokenizer.standard()
         } catch {
-            throw MethodError("cannot read CLIP's vocabulary: \(error)")
+            throw ModelError.unreadableVocabulary("\(error)")
         }
         let tokenized = prompts.map { tokenizer.tokenize($0, contextLength: model.architecture.contextLength) }
         let embeddings = model.encodeText(tokens: tokenized.map(\.ids), endIndices: tokenized.map(\.endIndex))

@@ -12,8 +12,9 @@ public enum WeightFormat: String, Sendable {
 
 /// A checkpoint's tensors by name, all float32, under OpenAI's CLIP names whatever the file
 /// used (Hugging Face names are mapped on load). Model builders infer the architecture from these
-/// names and shapes, take what they need with `tensor(_:shape:)`, and get an error naming the
-/// file and tensor when something is missing or has the wrong shape.
+/// names and shapes, read what they need with `tensor(_:shape:)` or consume it with
+/// `take(_:shape:)`, and get one kind of error (`WeightError.missingTensor` or `.shapeMismatch`,
+/// naming the file and the tensor) when something is missing or has the wrong shape.
 public struct StateDict: Sendable {
     public var tensors: [String: Tensor]
     public let source: URL
@@ -59,6 +60,25 @@ public struct StateDict: Sendable {
             throw WeightError.shapeMismatch(file: source.path, name: name, expected: shape, actual: tensor.shape)
         }
         return tensor
+    }
+
+    /// The tensor called `name`, checked against `shape`, removed and frozen: a model being
+    /// built consumes its weights, so what is left afterwards is what it did not use.
+    public mutating func take(_ name: String, shape: [Int]) throws -> Tensor {
+        let tensor = try self.tensor(name, shape: shape)
+        tensors.removeValue(forKey: name)
+        tensor.requiresGrad = false
+        return tensor
+    }
+
+    /// The one-element tensor called `name` (a stored scalar such as `logit_scale`), removed.
+    public mutating func takeScalar(_ name: String) throws -> Float {
+        let tensor = try self.tensor(name)
+        guard tensor.count == 1 else {
+            throw WeightError.shapeMismatch(file: source.path, name: name, expected: [], actual: tensor.shape)
+        }
+        tensors.removeValue(forKey: name)
+        return tensor.pointer[0]
     }
 
     /// Checks that `name` exists with `shape`, before a builder commits to an architecture.
