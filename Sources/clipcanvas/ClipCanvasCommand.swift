@@ -2,28 +2,25 @@ import ArgumentParser
 import Foundation
 
 @main
-struct ClipCanvasCommand: AsyncParsableCommand {
+struct ClipCanvasCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clipcanvas",
         abstract: "CLIP-guided drawing, sketching, stylising and painting on the CPU.",
         subcommands: [Draw.self, Sketch.self, Style.self, Paint.self, Render.self, ModelsCommand.self, Score.self, Embed.self, Tokenize.self, Bench.self])
-}
 
-/// Runs a command's work, turning a failure into one line, `error: <message>`, on stderr and a
-/// non-zero exit. Usage errors from ArgumentParser pass through, so it can print the usage.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as ValidationError {
-        throw error
-    } catch let error as CleanExit {
-        throw error
-    } catch {
-        let message = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
-        printToStandardError("error: \(message)")
-        throw ExitCode.failure
+    /// Parses and runs a command. Commands throw; this is the one place a failure becomes one
+    /// line, `error: <message>`, on stderr and a non-zero exit. ArgumentParser's own outcomes
+    /// (help, usage and validation errors, explicit exit codes) are printed as it prints them.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error where exitCode(for: error).rawValue == ExitCode.failure.rawValue && !(error is ExitCode) {
+            printToStandardError("error: \(message(for: error))")
+            exit(withError: ExitCode.failure)
+        } catch {
+            exit(withError: error)
+        }
     }
 }
 

@@ -21,11 +21,13 @@ struct Draw: ParsableCommand {
 
     @OptionGroup var common: MethodOptions
 
+    @OptionGroup var result: SceneResultOptions
+
     @Option(help: "Number of random strokes (with --init: strokes added to the drawing's own; default 0 then).")
     var paths: Int?
 
-    @Option(help: "Cubic segments per stroke: N or MIN-MAX (preset: 1-3).")
-    var segments: String?
+    @Option(help: "Cubic segments per stroke: N or MIN-MAX (preset: 1-3).", transform: Draw.segmentRange)
+    var segments: ClosedRange<Int>?
 
     @Option(help: "Augmented copies of the drawing per step.")
     var augmentations: Int?
@@ -74,15 +76,15 @@ struct Draw: ParsableCommand {
         if let maxWidth, !(maxWidth > 0) { throw ValidationError("--max-width must be positive, got \(maxWidth)") }
         if let minWidth, !(minWidth > 0) { throw ValidationError("--min-width must be positive, got \(minWidth)") }
         if let augmentations, augmentations < 1 { throw ValidationError("--augmentations must be at least 1, got \(augmentations)") }
-        if let segments, Self.segmentRange(segments) == nil {
-            throw ValidationError("--segments takes N or MIN-MAX with 1 <= MIN <= MAX, got \(segments)")
-        }
-        try common.checkOutputs(allowed: SceneExport.Format.allCases.map(\.rawValue))
+        try common.checkOutputs(allowed: SceneResultOptions.formats)
     }
 
-    static func segmentRange(_ text: String) -> ClosedRange<Int>? {
+    /// `--segments N` or `MIN-MAX`, parsed once into a range.
+    static func segmentRange(_ text: String) throws -> ClosedRange<Int> {
         let bounds = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
-        guard (1...2).contains(bounds.count), let low = bounds.first!, let high = bounds.last!, low >= 1, high >= low else { return nil }
+        guard (1...2).contains(bounds.count), let low = bounds[0], let high = bounds[bounds.count - 1], low >= 1, high >= low else {
+            throw ValidationError("--segments takes N or MIN-MAX with 1 <= MIN <= MAX, got \(text)")
+        }
         return low...high
     }
 
@@ -90,7 +92,7 @@ struct Draw: ParsableCommand {
     func drawConfiguration() throws -> CLIPDraw.Configuration {
         var configuration = try common.configuration(method: "clipdraw", as: CLIPDraw.Configuration.self)
         if let paths { configuration.paths = paths } else if initial != nil { configuration.paths = 0 }
-        if let range = segments.flatMap(Self.segmentRange) {
+        if let range = segments {
             configuration.minSegments = range.lowerBound
             configuration.maxSegments = range.upperBound
         }
@@ -112,24 +114,19 @@ struct Draw: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let configuration = try drawConfiguration()
-            let start = try initial.map { path -> Scene in
-                let loaded = try SceneFile.load(path)
-                for warning in loaded.warnings { printToStandardError("warning: \(path): \(warning)") }
-                return loaded.scene
-            }
-            let model = try common.modelOptions.loader.load(configuration.model)
-            let drawing = try CLIPDraw(prompt: prompt, configuration: configuration, model: model, seed: common.seed, start: start)
-            let session = MethodSession(options: common)
-            session.warnTruncated(drawing.truncatedPrompts)
-            try session.run(
-                drawing, name: "draw", model: configuration.model,
-                snapshot: { drawing, base in try .scene(drawing.currentScene, base: base) },
-                writeResult: { drawing in
-                    try SceneExport.write(drawing.bestScene, to: common.output, longerSide: common.size)
-                    return common.output
-                })
+        let configuration = try drawConfiguration()
+        let start = try initial.map { path -> Scene in
+            let loaded = try SceneFile.load(path)
+            for warning in loaded.warnings { printToStandardError("warning: \(path): \(warning)") }
+            return loaded.scene
         }
+        let drawing = try CLIPDraw(
+            prompt: prompt, configuration: configuration, loader: common.modelOptions.loader, seed: common.seed, start: start)
+        let session = MethodSession(options: common)
+        session.warnTruncated(drawing.truncatedPrompts)
+        try session.run(
+            drawing, name: "draw", model: configuration.model,
+            snapshot: { drawing, base in try .scene(drawing.currentScene, base: base) },
+            writeResult: { drawing in try result.write(drawing.bestScene, to: common.output) })
     }
 }

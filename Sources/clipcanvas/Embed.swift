@@ -34,22 +34,20 @@ struct Embed: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let model = try modelOptions.load()
-            let embeddings =
-                images.isEmpty ? try CLIPInputs.textEmbeddings(text, for: model) : l2Normalize(model.imageEmbedding(try CLIPInputs.images(images, for: model)))
-            if let output {
-                try AtomicFile.write(NumPyArray.encode(embeddings), to: output)
+        let model = try modelOptions.load()
+        let embeddings =
+            images.isEmpty ? try CLIPInputs.textEmbeddings(text, for: model) : l2Normalize(model.imageEmbedding(try CLIPInputs.images(images, for: model)))
+        if let output {
+            try AtomicFile.write(NumPyArray.encode(embeddings), to: output)
+        }
+        if json {
+            let width = embeddings.shape[1]
+            let inputs = images.isEmpty ? text : images
+            let rows = inputs.enumerated().map { index, input in
+                ["input": input as Any, "embedding": Array(embeddings.values[index * width..<(index + 1) * width]).map(Double.init)]
             }
-            if json {
-                let width = embeddings.shape[1]
-                let inputs = images.isEmpty ? text : images
-                let rows = inputs.enumerated().map { index, input in
-                    ["input": input as Any, "embedding": Array(embeddings.values[index * width..<(index + 1) * width]).map(Double.init)]
-                }
-                let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
-            }
+            let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
         }
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Methods
-import Models
 import Output
 
 /// `clipcanvas paint "PROMPT" -o out.png`: CLIPAG, an image painted by pixel optimisation.
@@ -22,6 +21,9 @@ struct Paint: ParsableCommand {
     var prompt: String
 
     @OptionGroup var common: MethodOptions
+
+    @Option(help: "Working size: the painted square's side (preset: 224; larger images get proportionally more patches). --output-size sizes the result.")
+    var size: Int?
 
     @Option(name: .customLong("init"), help: "Start from this image (PNG or JPEG) instead of the best smooth random field.")
     var initial: String?
@@ -44,6 +46,10 @@ struct Paint: ParsableCommand {
         guard !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ValidationError("the prompt is empty; describe what to paint, e.g. \"a red bicycle\"")
         }
+        if let size, !CLIPAG.Configuration.sizeRange.contains(size) {
+            let range = CLIPAG.Configuration.sizeRange
+            throw ValidationError("--size must be between \(range.lowerBound) and \(range.upperBound), got \(size)")
+        }
         if let tv, !(tv >= 0) { throw ValidationError("--tv must be zero or positive, got \(tv)") }
         if let views, views < 0 { throw ValidationError("--views cannot be negative, got \(views)") }
         if let patches, patches < 0 { throw ValidationError("--patches cannot be negative, got \(patches)") }
@@ -56,28 +62,26 @@ struct Paint: ParsableCommand {
         if let tv { configuration.tvWeight = tv }
         if let views { configuration.globalViews = views }
         if let patches { configuration.patches = patches }
-        if let size = common.size { configuration.size = size }
+        if let size { configuration.size = size }
         try configuration.validate()
         return configuration
     }
 
     func run() throws {
-        try reportingErrors {
-            let configuration = try paintConfiguration()
-            let start = try initial.map { try ImageFile.load($0).compositedOnWhite().tensor }
-            let model = try common.modelOptions.loader.load(configuration.model)
-            let painting = try CLIPAG(prompt: prompt, configuration: configuration, model: model, seed: common.seed, start: start)
-            let session = MethodSession(options: common)
-            if !configuration.model.lowercased().contains("clipag") {
-                session.display.warning(
-                    "\(configuration.model) is not the robust CLIPAG checkpoint; ordinary CLIP weights tend to paint adversarial texture (try --param pyramid --tv 0.1, or --model CLIPAG_ViTB32.pt)")
-            }
-            session.warnTruncated(painting.truncatedPrompts)
-            try session.run(
-                painting, name: "paint", model: configuration.model,
-                snapshot: { painting, base in try .image(painting.currentImage, base: base) },
-                writeResult: { painting in try result.write(painting.bestImage, to: common.output) })
+        let configuration = try paintConfiguration()
+        let start = try initial.map { try ImageFile.load($0).compositedOnWhite().tensor }
+        let painting = try CLIPAG(
+            prompt: prompt, configuration: configuration, loader: common.modelOptions.loader, seed: common.seed, start: start)
+        let session = MethodSession(options: common)
+        if !configuration.model.lowercased().contains("clipag") {
+            session.display.warning(
+                "\(configuration.model) is not the robust CLIPAG checkpoint; ordinary CLIP weights tend to paint adversarial texture (try --param pyramid --tv 0.1, or --model CLIPAG_ViTB32.pt)")
         }
+        session.warnTruncated(painting.truncatedPrompts)
+        try session.run(
+            painting, name: "paint", model: configuration.model,
+            snapshot: { painting, base in try .image(painting.currentImage, base: base) },
+            writeResult: { painting in try result.write(painting.bestImage, to: common.output) })
     }
 }
 

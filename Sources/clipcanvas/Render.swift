@@ -38,12 +38,10 @@ struct Render: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let loaded = try SceneFile.load(scene)
-            for warning in loaded.warnings {
-                printToStandardError("warning: \(scene): \(warning)")
-            }
-            try SceneExport.write(loaded.scene, to: output, longerSide: size)
+        let loaded = try SceneFile.load(scene)
+        for warning in loaded.warnings {
+            printToStandardError("warning: \(scene): \(warning)")
         }
+        try SceneExport.write(loaded.scene, to: output, longerSide: size)
     }
 }

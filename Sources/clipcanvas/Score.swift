@@ -40,25 +40,23 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let model = try modelOptions.load()
-            let imageEmbeddings = l2Normalize(model.imageEmbedding(try CLIPInputs.images(images, for: model)))
-            let textEmbeddings = try CLIPInputs.textEmbeddings(text, for: model)
-            let cosine = matmul(imageEmbeddings, textEmbeddings, transposeB: true)
-            let probabilities = softmax(cosine * model.logitScale)
-            let rows = images.enumerated().map { index, path in
-                Row(
-                    image: path,
-                    cosine: Array(cosine.values[index * text.count..<(index + 1) * text.count]),
-                    probability: Array(probabilities.values[index * text.count..<(index + 1) * text.count]))
-            }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(Report(texts: text, images: rows)), as: UTF8.self))
-            } else {
-                printTable(rows)
-            }
+        let model = try modelOptions.load()
+        let imageEmbeddings = l2Normalize(model.imageEmbedding(try CLIPInputs.images(images, for: model)))
+        let textEmbeddings = try CLIPInputs.textEmbeddings(text, for: model)
+        let cosine = matmul(imageEmbeddings, textEmbeddings, transposeB: true)
+        let probabilities = softmax(cosine * model.logitScale)
+        let rows = images.enumerated().map { index, path in
+            Row(
+                image: path,
+                cosine: Array(cosine.values[index * text.count..<(index + 1) * text.count]),
+                probability: Array(probabilities.values[index * text.count..<(index + 1) * text.count]))
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(Report(texts: text, images: rows)), as: UTF8.self))
+        } else {
+            printTable(rows)
         }
     }
 

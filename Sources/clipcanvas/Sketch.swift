@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
 import Methods
-import Models
 import Output
-import Scene
 import Tensor
 
 /// `clipcanvas sketch PHOTO -o out.svg`: CLIPasso, a photo to a sketch of a few black strokes.
@@ -26,11 +24,15 @@ struct Sketch: ParsableCommand {
 
     @OptionGroup var common: MethodOptions
 
+    @OptionGroup var result: SceneResultOptions
+
     @Option(help: "Strokes in the sketch (preset: 16); fewer is more abstract.")
     var strokes: Int?
 
-    @Option(help: "Several abstraction levels in one run, e.g. 4,8,16,32 (they share the photo's features and saliency).")
-    var abstractions: String?
+    @Option(
+        help: "Several abstraction levels in one run, e.g. 4,8,16,32 (they share the photo's features and saliency).",
+        transform: { try Sketch.integers($0, flag: "--abstractions", example: "4,8,16,32") })
+    var abstractions: [Int]?
 
     @Option(help: "Independent runs with seeds SEED, SEED+1000, …; the lowest evaluation loss wins (the reference uses 3).")
     var seeds: Int?
@@ -53,8 +55,11 @@ struct Sketch: ParsableCommand {
     @Option(name: .customLong("geometric-model"), help: "The CLIP model whose features are compared: RN101 (preset), RN50, ViT-B/32, or a weights file.")
     var geometricModel: String?
 
-    @Option(name: .customLong("geometric-layers"), help: "Feature maps in the geometric loss, comma-separated: ResNet stages (0 stem, 1-4 layer1-layer4; preset 2,3) or ViT blocks (0-based).")
-    var geometricLayers: String?
+    @Option(
+        name: .customLong("geometric-layers"),
+        help: "Feature maps in the geometric loss, comma-separated: ResNet stages (0 stem, 1-4 layer1-layer4; preset 2,3) or ViT blocks (0-based).",
+        transform: { try Sketch.integers($0, flag: "--geometric-layers", example: "2,3") })
+    var geometricLayers: [Int]?
 
     @Option(name: .customLong("semantic-weight"), help: "Weight of 1 - cos between the final embeddings (preset: 0.1).")
     var semanticWeight: Float?
@@ -70,18 +75,20 @@ struct Sketch: ParsableCommand {
             throw ValidationError("--semantic-weight must be a non-negative number, got \(semanticWeight)")
         }
         if let abstractions {
-            guard let levels = Self.integers(abstractions), levels.allSatisfy({ $0 >= 1 }) else {
-                throw ValidationError("--abstractions takes stroke counts of at least 1, e.g. 4,8,16,32; got \(abstractions)")
+            guard abstractions.allSatisfy({ $0 >= 1 }) else {
+                throw ValidationError("--abstractions takes stroke counts of at least 1, e.g. 4,8,16,32; got \(Self.list(abstractions))")
             }
-            guard Set(levels).count == levels.count else { throw ValidationError("--abstractions repeats a level: \(abstractions)") }
+            guard Set(abstractions).count == abstractions.count else {
+                throw ValidationError("--abstractions repeats a level: \(Self.list(abstractions))")
+            }
             if strokes != nil { throw ValidationError("--strokes and --abstractions exclude each other") }
         }
-        if let geometricLayers, Self.integers(geometricLayers).map({ $0.allSatisfy { $0 >= 0 } }) != true {
-            throw ValidationError("--geometric-layers takes 0-based indices, e.g. 2,3; got \(geometricLayers)")
+        if let geometricLayers, !geometricLayers.allSatisfy({ $0 >= 0 }) {
+            throw ValidationError("--geometric-layers takes 0-based indices, e.g. 2,3; got \(Self.list(geometricLayers))")
         }
         if fast && common.preset != nil { throw ValidationError("--fast is the preset clipasso-fast; give --fast or --preset, not both") }
         if let saveSaliency, !saveSaliency.lowercased().hasSuffix(".png") { throw ValidationError("--save-saliency writes a .png file") }
-        try common.checkOutputs(allowed: SceneExport.Format.allCases.map(\.rawValue))
+        try common.checkOutputs(allowed: SceneResultOptions.formats)
         for path in [saveSaliency].compactMap({ $0 }) {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             guard FileManager.default.fileExists(atPath: folder) else {
@@ -90,11 +97,16 @@ struct Sketch: ParsableCommand {
         }
     }
 
-    static func integers(_ text: String) -> [Int]? {
-        let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { return nil }
-        return values.map { $0! }
+    /// A comma-separated list of integers (`flag`'s value), parsed once.
+    static func integers(_ text: String, flag: String, example: String) throws -> [Int] {
+        let values = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.count == text.split(separator: ",").count else {
+            throw ValidationError("\(flag) takes comma-separated whole numbers, e.g. \(example); got \(text)")
+        }
+        return values
     }
+
+    private static func list(_ values: [Int]) -> String { values.map(String.init).joined(separator: ",") }
 
     /// The preset with this command's flags applied.
     func sketchConfiguration() throws -> CLIPasso.Configuration {
@@ -107,48 +119,24 @@ struct Sketch: ParsableCommand {
         if let width { configuration.strokeWidth = width }
         if let color { configuration.color = color }
         if let geometricModel { configuration.geometricModel = geometricModel }
-        if let layers = geometricLayers.flatMap(Self.integers) { configuration.geometricLayers = layers }
+        if let geometricLayers { configuration.geometricLayers = geometricLayers }
         if let semanticWeight { configuration.semanticWeight = semanticWeight }
         try configuration.validate()
         return configuration
     }
 
     func run() throws {
-        try reportingErrors {
-            let configuration = try sketchConfiguration()
-            let levels = abstractions.flatMap(Self.integers)
-            // Everything about the inputs is checked before any model is loaded.
-            let photoImage = try ImageFile.load(photo)
-            let maskImage = try mask.map { try ImageFile.load($0) }
-            try TargetPreparation.check(
-                width: photoImage.width, height: photoImage.height, mask: maskImage.map { (width: $0.width, height: $0.height) })
-
-            let saliencyName = configuration.model
-            let loader = common.modelOptions.loader
-            // The saliency model is loaded, used and freed before the geometric one, so a run
-            // holds one model at a time; a weights file of unknown resolution is loaded first.
-            var geometric = CLIPArchitecture.known[configuration.geometricModel] == nil
-                ? try loader.load(configuration.geometricModel) : nil
-            let size = geometric?.imageResolution ?? CLIPArchitecture.known[configuration.geometricModel]!.imageResolution
-            let prepared = try TargetPreparation.prepare(
-                photo: photoImage.compositedOnWhite().tensor, mask: maskImage.map(Self.maskValues), size: size,
-                pad: configuration.pad, padMargin: configuration.padMargin)
-            let saliency = try configuration.saliencyInit
-                ? SketchSaliency(
-                    photo: prepared, model: try loader.load(saliencyName), modelName: saliencyName,
-                    edgeIntersection: configuration.edgeIntersection)
-                : nil
-            if geometric == nil { geometric = try loader.load(configuration.geometricModel) }
-            geometric!.releaseTextTower()
-            let target = try SketchTarget(photo: prepared, configuration: configuration, geometricModel: geometric!, saliency: saliency)
-            let sketches = try CLIPassoRuns(target: target, configuration: configuration, levels: levels, seed: common.seed)
-
-            let session = MethodSession(options: common)
-            try session.run(
-                sketches, name: "sketch", model: "\(configuration.geometricModel) (saliency \(saliencyName))",
-                snapshot: { sketches, base in try .scene(sketches.currentRun.currentScene, base: base) },
-                writeResult: { sketches in try writeResults(sketches, target: target, levels: levels) })
-        }
+        let configuration = try sketchConfiguration()
+        let photo = try ImageFile.load(self.photo).compositedOnWhite().tensor
+        let mask = try mask.map { Self.maskValues(try ImageFile.load($0)) }
+        let sketches = try CLIPassoRuns(
+            photo: photo, mask: mask, configuration: configuration, levels: abstractions, loader: common.modelOptions.loader,
+            seed: common.seed)
+        let session = MethodSession(options: common)
+        try session.run(
+            sketches, name: "sketch", model: "\(configuration.geometricModel) (saliency \(configuration.model))",
+            snapshot: { sketches, base in try .scene(sketches.currentRun.currentScene, base: base) },
+            writeResult: { sketches in try writeResults(sketches) })
     }
 
     /// The mask as [H, W] in [0, 1]: its grey level times its opacity, so white or opaque keeps
@@ -165,23 +153,22 @@ struct Sketch: ParsableCommand {
 
     /// Writes each level's best sketch to the outputs (named with the level when there are
     /// several), the side-by-side row, and the saliency picture; returns the paths.
-    private func writeResults(_ sketches: CLIPassoRuns, target: SketchTarget, levels: [Int]?) throws -> [String] {
+    private func writeResults(_ sketches: CLIPassoRuns) throws -> [String] {
         var written: [String] = []
         let results = sketches.results
-        for result in results {
-            let paths = levels == nil ? common.output : common.output.map { Self.path($0, adding: "-\(result.strokes)") }
-            try SceneExport.write(result.scene, to: paths, longerSide: common.size)
-            written += paths
+        for level in results {
+            let paths = abstractions == nil ? common.output : common.output.map { Self.path($0, adding: "-\(level.strokes)") }
+            written += try result.write(level.scene, to: paths)
         }
-        if levels != nil {
+        if abstractions != nil {
             let row = Self.path(common.output[0], adding: "-abstractions", extension: "png")
-            let side = common.size ?? target.image.shape[3]
+            let side = result.size ?? sketches.target.image.shape[3]
             let panels = try results.map { try CairoRenderer.render($0.scene, width: side, height: side) }
             try ImageFile.savePNG(ContactSheet.compose(panels, columns: panels.count), to: row)
             written.append(row)
         }
         if let saveSaliency {
-            try ImageFile.savePNG(SaliencyPicture.compose(target: target, starts: sketches.runs[0].startPixels), to: saveSaliency)
+            try ImageFile.savePNG(SaliencyPicture.compose(target: sketches.target, starts: sketches.runs[0].startPixels), to: saveSaliency)
             written.append(saveSaliency)
         }
         return written

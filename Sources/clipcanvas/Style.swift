@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Methods
-import Models
 import Output
 
 /// `clipcanvas style PHOTO "STYLE" -o out.png`: CLIPstyler, a photo repainted in a described style.
@@ -29,6 +28,9 @@ struct Style: ParsableCommand {
 
     @OptionGroup var common: MethodOptions
 
+    @Option(help: "Working size: the photo's longer side while training, rounded to a multiple of 8 (preset: 512). --output-size sizes the result.")
+    var size: Int?
+
     @Option(help: "What the photo shows before stylising (preset: \"a Photo\").")
     var source: String?
 
@@ -47,6 +49,10 @@ struct Style: ParsableCommand {
         if let source, source.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("--source is empty; describe what the photo shows, e.g. \"a Photo\"")
         }
+        if let size, !CLIPstyler.Configuration.sizeRange.contains(size) {
+            let range = CLIPstyler.Configuration.sizeRange
+            throw ValidationError("--size must be between \(range.lowerBound) and \(range.upperBound), got \(size)")
+        }
         if fast && common.preset != nil { throw ValidationError("--fast and --preset exclude each other: --fast is the preset clipstyler-fast") }
         try common.checkOutputs(allowed: ImageResultOptions.formats)
     }
@@ -55,38 +61,35 @@ struct Style: ParsableCommand {
         var options = common
         if fast { options.preset = "clipstyler-fast" }
         var configuration = try options.configuration(method: "clipstyler", as: CLIPstyler.Configuration.self)
-        if let size = common.size { configuration.size = size }
+        if let size { configuration.size = size }
         if let source { configuration.source = source }
         try configuration.validate()
         return configuration
     }
 
     func run() throws {
-        try reportingErrors {
-            let configuration = try styleConfiguration()
-            let photo = try ImageFile.load(self.photo).compositedOnWhite().tensor
-            let contentNetwork = try ContentModelOption.network(contentModel)
-            let model = try common.modelOptions.loader.load(configuration.model)
-            let styler = try CLIPstyler(
-                photo: photo, style: style, configuration: configuration, model: model, contentNetwork: contentNetwork, seed: common.seed)
-            let session = MethodSession(options: common)
-            let working = styler.workingSize
-            if let requested = working.roundedFrom {
-                session.display.note("--size \(requested) is not a multiple of 8; stylising at \(working.width)x\(working.height)")
-            }
-            if case .clipFeatures = contentNetwork, contentModel?.lowercased() != ContentModelOption.clipKeyword {
-                session.display.warning(
-                    "no VGG19 weights (--content-model PATH, or \(ContentModelOption.torchvisionFile) in the torch hub cache); the content loss uses \(styler.contentDescription) instead")
-            } else {
-                session.display.note("content loss: \(styler.contentDescription)")
-            }
-            for text in styler.truncatedTexts {
-                session.display.warning("\"\(text.prefix(40))…\" is too long for CLIP's context in some templates; those prompts were truncated")
-            }
-            try session.run(
-                styler, name: "style", model: configuration.model,
-                snapshot: { styler, base in try .image(styler.currentImage, base: base) },
-                writeResult: { styler in try result.write(styler.bestImage, to: common.output) })
+        let configuration = try styleConfiguration()
+        let photo = try ImageFile.load(self.photo).compositedOnWhite().tensor
+        let styler = try CLIPstyler(
+            photo: photo, style: style, configuration: configuration, loader: common.modelOptions.loader, contentModel: contentModel,
+            seed: common.seed)
+        let session = MethodSession(options: common)
+        let working = styler.workingSize
+        if let requested = working.roundedFrom {
+            session.display.note("--size \(requested) is not a multiple of 8; stylising at \(working.width)x\(working.height)")
         }
+        if case .clipFeatures = styler.contentNetwork, contentModel?.lowercased() != ContentNetwork.clipKeyword {
+            session.display.warning(
+                "no VGG19 weights (--content-model PATH, or \(ContentNetwork.torchvisionFile) in the torch hub cache); the content loss uses \(styler.contentDescription) instead")
+        } else {
+            session.display.note("content loss: \(styler.contentDescription)")
+        }
+        for text in styler.truncatedTexts {
+            session.display.warning("\"\(text.prefix(40))…\" is too long for CLIP's context in some templates; those prompts were truncated")
+        }
+        try session.run(
+            styler, name: "style", model: configuration.model,
+            snapshot: { styler, base in try .image(styler.currentImage, base: base) },
+            writeResult: { styler in try result.write(styler.bestImage, to: common.output) })
     }
 }

@@ -30,27 +30,25 @@ struct Tokenize: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let tokenizer = try CLIPTokenizer.standard()
-            let prompt = tokenizer.tokenize(text, contextLength: contextLength)
-            let tokenCount = tokenizer.encode(text).count + 2
-            let ids = Array(prompt.ids.prefix(min(tokenCount, contextLength)))
-            if prompt.wasTruncated {
-                printToStandardError(truncationWarning(tokenizer: tokenizer, ids: ids, tokenCount: tokenCount))
-            }
-            let report = Report(
-                ids: ids, tokens: ids.map { tokenizer.decode([$0]) }, truncated: prompt.wasTruncated,
-                endIndex: prompt.endIndex, tokenCount: tokenCount, contextLength: contextLength)
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            } else {
-                print("ids: " + ids.map(String.init).joined(separator: " "))
-                print("tokens: " + report.tokens.map(quoted).joined(separator: " "))
-                print(
-                    "truncated: " + (prompt.wasTruncated ? "yes, \(tokenCount) tokens cut to \(contextLength)" : "no"))
-            }
+        let tokenizer = try CLIPTokenizer.standard()
+        let prompt = tokenizer.tokenize(text, contextLength: contextLength)
+        let tokenCount = tokenizer.encode(text).count + 2
+        let ids = Array(prompt.ids.prefix(min(tokenCount, contextLength)))
+        if prompt.wasTruncated {
+            printToStandardError(truncationWarning(tokenizer: tokenizer, ids: ids, tokenCount: tokenCount))
+        }
+        let report = Report(
+            ids: ids, tokens: ids.map { tokenizer.decode([$0]) }, truncated: prompt.wasTruncated,
+            endIndex: prompt.endIndex, tokenCount: tokenCount, contextLength: contextLength)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print("ids: " + ids.map(String.init).joined(separator: " "))
+            print("tokens: " + report.tokens.map(quoted).joined(separator: " "))
+            print(
+                "truncated: " + (prompt.wasTruncated ? "yes, \(tokenCount) tokens cut to \(contextLength)" : "no"))
         }
     }
 

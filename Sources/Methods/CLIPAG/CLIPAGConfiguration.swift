@@ -42,6 +42,9 @@ extension CLIPAG {
         /// Views per pass through CLIP: bounds memory; any value gives the same result.
         public var viewsPerPass: Int
 
+        /// The image sides a run accepts, in pixels.
+        public static let sizeRange = 32...2048
+
         public enum Parameterization: String, Sendable {
             case pixels, pyramid
         }
@@ -49,7 +52,7 @@ extension CLIPAG {
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
             try MethodError.require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
-            try MethodError.require(size >= 32 && size <= 2048, "size must be between 32 and 2048 pixels, got \(size)")
+            try MethodError.require(Self.sizeRange.contains(size), "size must be between \(Self.sizeRange.lowerBound) and \(Self.sizeRange.upperBound) pixels, got \(size)")
             try MethodError.require(learningRate > 0 && learningRate.isFinite, "learning_rate must be positive, got \(learningRate)")
             try MethodError.require(weightDecay >= 0 && gradientClip >= 0, "weight_decay and gradient_clip cannot be negative")
             try MethodError.require((0..<1).contains(thresholdQuantile), "threshold_quantile must be in [0, 1), got \(thresholdQuantile)")

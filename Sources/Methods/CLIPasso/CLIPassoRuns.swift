@@ -14,6 +14,8 @@ public final class CLIPassoRuns: IterativeMethod {
         public let evaluationLoss: Float?
     }
 
+    /// What every run sketches: the prepared photo, its features and saliency.
+    public let target: SketchTarget
     /// Stroke counts, in the order given.
     public let levels: [Int]
     /// Every run, level by level, seeds within a level.
@@ -32,6 +34,7 @@ public final class CLIPassoRuns: IterativeMethod {
             throw MethodError("an abstraction level is a stroke count of at least 1, got \(invalid)")
         }
         guard Set(levels).count == levels.count else { throw MethodError("abstraction levels repeat: \(levels)") }
+        self.target = target
         self.levels = levels
         runs = try levels.flatMap { strokes in
             var level = configuration

@@ -24,6 +24,8 @@ public final class CLIPstyler: IterativeMethod {
     public let workingSize: WorkingSize
     /// Which network the content loss compares, for the run's notes.
     public let contentDescription: String
+    /// The content network the run was given (`.clipFeatures`: the substitute).
+    public let contentNetwork: ContentNetwork
 
     private let model: CLIPModel
     /// The photo at the working size [1, 3, h, w]: the U-Net's input at every step.
@@ -80,6 +82,7 @@ public final class CLIPstyler: IterativeMethod {
             [workingSize.height, workingSize.width] == [photo.shape[1], photo.shape[2]]
             ? photo : ImagePreprocessing.resizeAntialiased(photo, height: workingSize.height, width: workingSize.width)
         self.photo = resized.reshaped([1, 3, workingSize.height, workingSize.width])
+        self.contentNetwork = contentNetwork
         switch contentNetwork {
         case .vgg19(let network): content = VGGContentFeatures(network: network)
         case .clipFeatures: content = CLIPContentFeatures(model: model)

@@ -12,6 +12,8 @@ extension CLIPstyler {
         /// Longer side of the working image in pixels, a multiple of 8 (others are rounded); the
         /// shorter side follows the photo's aspect ratio, also rounded to a multiple of 8.
         public var size: Int
+        /// The working sizes a run accepts, in pixels.
+        public static let sizeRange = 16...4096
         /// Adam on the U-Net's weights, multiplied by `learningRateGamma` every
         /// `learningRateStep` steps.
         public var learningRate: Float
@@ -41,7 +43,7 @@ extension CLIPstyler {
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
             try MethodError.require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
-            try MethodError.require(size >= 16 && size <= 4096, "size must be between 16 and 4096 pixels, got \(size)")
+            try MethodError.require(Self.sizeRange.contains(size), "size must be between \(Self.sizeRange.lowerBound) and \(Self.sizeRange.upperBound) pixels, got \(size)")
             try MethodError.require(learningRate > 0 && learningRate.isFinite, "learning_rate must be positive, got \(learningRate)")
             try MethodError.require(learningRateStep >= 1, "learning_rate_step must be at least 1, got \(learningRateStep)")
             try MethodError.require(learningRateGamma > 0 && learningRateGamma <= 1, "learning_rate_gamma must be in (0, 1], got \(learningRateGamma)")

@@ -11,9 +11,12 @@ struct ImageResultOptions: ParsableArguments {
 
     static let formats = ["png", "jpg", "jpeg"]
 
+    /// The largest side both formats can hold (JPEG's limit; PNG's is far larger).
+    static let largestSide = 65_500
+
     func validate() throws {
-        if let outputSize, !(1...CairoRenderer.maximumPixelSide).contains(outputSize) {
-            throw ValidationError("--output-size must be between 1 and \(CairoRenderer.maximumPixelSide), got \(outputSize)")
+        if let outputSize, !(1...Self.largestSide).contains(outputSize) {
+            throw ValidationError("--output-size must be between 1 and \(Self.largestSide), got \(outputSize)")
         }
     }
 

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Methods
-import Output
 
 /// The flags every method command shares (draw, sketch, style, paint), and what they mean for a
 /// run: which recipe, how long, which seed, where the results go and how progress is shown.
@@ -20,9 +19,6 @@ struct MethodOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "An output file; the format follows the extension. Repeat for several.")
     var output: [String] = []
 
-    @Option(help: "Size in pixels. draw and sketch: the longer side of raster outputs (default: the canvas). style and paint: the working size (see their --output-size).")
-    var size: Int?
-
     @Option(name: .customLong("save-every"), parsing: .upToNextOption, help: ArgumentHelp("Write numbered snapshots every N steps into DIR.", valueName: "N DIR"))
     var saveEvery: [String] = []
 
@@ -35,29 +31,29 @@ struct MethodOptions: ParsableArguments {
     @Flag(help: "Print progress as JSON events, one per line, on stdout.")
     var json = false
 
-    /// `--save-every N DIR`, checked.
+    /// `--save-every N DIR` as a value: a step count of at least 1 and a directory.
     struct Snapshots {
         let every: Int
         let directory: String
+
+        /// The flag's two values, parsed and checked; nil when the flag is not given.
+        init?(_ values: [String]) throws {
+            guard !values.isEmpty else { return nil }
+            guard values.count == 2, let every = Int(values[0]), every >= 1 else {
+                throw ValidationError("--save-every takes a step count of at least 1 and a directory, e.g. --save-every 50 snapshots")
+            }
+            (self.every, directory) = (every, values[1])
+        }
     }
 
-    var snapshots: Snapshots? {
-        guard saveEvery.count == 2, let every = Int(saveEvery[0]) else { return nil }
-        return Snapshots(every: every, directory: saveEvery[1])
-    }
+    /// `--save-every`, parsed (`validate()` has already refused a malformed one).
+    var snapshots: Snapshots? { try? Snapshots(saveEvery) }
 
     func validate() throws {
         if let iterations, iterations < 1 {
             throw ValidationError("--iterations must be at least 1, got \(iterations)")
         }
-        if let size, !(1...CairoRenderer.maximumPixelSide).contains(size) {
-            throw ValidationError("--size must be between 1 and \(CairoRenderer.maximumPixelSide), got \(size)")
-        }
-        if !saveEvery.isEmpty {
-            guard saveEvery.count == 2, let every = Int(saveEvery[0]), every >= 1 else {
-                throw ValidationError("--save-every takes a step count of at least 1 and a directory, e.g. --save-every 50 snapshots")
-            }
-        }
+        let snapshots = try Snapshots(saveEvery)
         if let contactSheet {
             guard snapshots != nil else { throw ValidationError("--contact-sheet needs --save-every N DIR") }
             guard contactSheet.lowercased().hasSuffix(".png") else { throw ValidationError("--contact-sheet writes a .png file") }

@@ -1,19 +1,18 @@
 import Foundation
-import Methods
 import Models
 
-/// Which network `clipcanvas style` compares content with: VGG19 from a file the user names,
-/// else torchvision's VGG19 where `torchvision.models.vgg19(pretrained=True)` left it, else the
-/// CLIP substitute. We never download VGG19 (548 MB for two layers' worth of use).
-enum ContentModelOption {
+/// Which network CLIPstyler compares content with: VGG19 from a file the user names, else
+/// torchvision's VGG19 where `torchvision.models.vgg19(pretrained=True)` left it, else the CLIP
+/// substitute. We never download VGG19 (548 MB for two layers' worth of use).
+extension ContentNetwork {
     /// `--content-model clip`: use the CLIP substitute even where VGG19 is on the machine.
-    static let clipKeyword = "clip"
+    public static let clipKeyword = "clip"
 
     /// torchvision's file name for its ImageNet VGG19 weights.
-    static let torchvisionFile = "vgg19-dcbb9e9d.pth"
+    public static let torchvisionFile = "vgg19-dcbb9e9d.pth"
 
-    /// The content network for `--content-model` (a path, `clip`, or nil to look in the cache).
-    static func network(_ option: String?) throws -> ContentNetwork {
+    /// The content network `option` names: a weights file, `clip`, or nil to look in the cache.
+    public static func load(_ option: String?) throws -> ContentNetwork {
         if option?.lowercased() == clipKeyword { return .clipFeatures }
         guard let path = option ?? cachedTorchvisionWeights() else { return .clipFeatures }
         guard FileManager.default.isReadableFile(atPath: path) else {
@@ -28,7 +27,7 @@ enum ContentModelOption {
 
     /// torch.hub's checkpoint folder, as torch resolves it: $TORCH_HOME, else
     /// $XDG_CACHE_HOME/torch, else ~/.cache/torch; then hub/checkpoints.
-    static func cachedTorchvisionWeights() -> String? {
+    public static func cachedTorchvisionWeights() -> String? {
         let environment = ProcessInfo.processInfo.environment
         let torchHome =
             environment["TORCH_HOME"]
