@@ -74,9 +74,9 @@ let package = Package(
             swiftSettings: fastMath),
 
         // Tests, and the helpers they share (finite-difference gradient checks).
-        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Tensor", "Models"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SceneTests", dependencies: ["Scene", "Output"]),
         .testTarget(
             name: "OutputTests", dependencies: ["Output", "Scene", "CCairo"], resources: [.copy("Fixtures")]),

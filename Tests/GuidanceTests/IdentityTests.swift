@@ -1,5 +1,6 @@
 import Guidance
 import Tensor
+import TestSupport
 import XCTest
 
 /// Identity parameters leave images unchanged (within 1e-5 where they go through a resampler).

@@ -1,5 +1,6 @@
 import Guidance
 import Tensor
+import TestSupport
 import XCTest
 
 /// The method recipes: shapes, shared draws, determinism.
@@ -30,31 +31,6 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(alone.shape, [4, 3, 224, 224])
         XCTAssertEqual(pair.shape, [8, 3, 224, 224])
         XCTAssertEqual(pair.slice(axis: 0, start: 0, length: 4).values, alone.values)
-    }
-
-    func testCLIPstylerPatches() {
-        var generator = SeededGenerator(seed: 36)
-        let augmentation = CLIPstylerPatchAugmentation(patches: 8)
-        let output = testImage([1, 3, 256, 256], seed: 37)
-        let draw = augmentation.sample(imageHeight: 256, imageWidth: 256, generator: &generator)
-        XCTAssert(draw.boxes.allSatisfy { $0.height == 128 && $0.width == 128 && $0.top + 128 <= 256 && $0.left + 128 <= 256 })
-        XCTAssertEqual(augmentation.apply(output, draw).shape, [8, 3, 224, 224])
-    }
-
-    func testCLIPAGViews() {
-        var generator = SeededGenerator(seed: 38)
-        let augmentation = CLIPAGAugmentation(views: 4, patches: 3)
-        let image = testImage([1, 3, 224, 224], seed: 39)
-        let global = augmentation.sampleGlobalViews(channels: 3, height: 224, width: 224, generator: &generator)
-        XCTAssertEqual(global.noise.shape, [4, 3, 224, 224])
-        XCTAssertEqual(augmentation.globalViews(image, global).shape, [4, 3, 224, 224])
-        let patches = augmentation.samplePatchViews(channels: 3, height: 224, width: 224, generator: &generator)
-        XCTAssertEqual(patches.noise.shape, [1, 3, 224, 224])
-        XCTAssertEqual(augmentation.patchViews(image, patches).shape, [3, 3, 224, 224])
-        // The gradient reaches the image through both kinds of views.
-        image.requiresGrad = true
-        (augmentation.globalViews(image, global).sum() + augmentation.patchViews(image, patches).sum()).backward()
-        XCTAssertEqual(image.grad?.shape, [1, 3, 224, 224])
     }
 
     func testResizeShorterSideKeepsTheAspectRatio() {

@@ -1,5 +1,6 @@
 import Guidance
 import Tensor
+import TestSupport
 import XCTest
 
 /// Our transforms against torchvision (and the CLIPAG notebook's DiffAugment) for fixed parameters.

@@ -14,7 +14,7 @@ public func resizeShorterSide(_ images: Tensor, to size: Int, mode: ResizeMode =
 }
 
 /// The output size of `resizeShorterSide` for a height x width image.
-func shorterSideSize(height: Int, width: Int, to size: Int) -> (height: Int, width: Int) {
+public func shorterSideSize(height: Int, width: Int, to size: Int) -> (height: Int, width: Int) {
     let newLong = Int(Double(size) * Double(max(height, width)) / Double(min(height, width)))
     return height <= width ? (size, newLong) : (newLong, size)
 }

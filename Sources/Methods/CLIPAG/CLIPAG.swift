@@ -28,7 +28,7 @@ public final class CLIPAG: IterativeMethod {
     private let optimizer: Adam
     private let threshold: DynamicThreshold?
     private var generator: SeededGenerator
-    private var best: (loss: Float, image: Tensor)?
+    private var best = BestSoFar<Tensor>()
 
     /// Prepares a run: encodes the prompt (then releases the model's text tower), and starts from
     /// `start` [3, H, W] in [0, 1] (resized to the square working size) or, without one, from the
@@ -82,7 +82,7 @@ public final class CLIPAG: IterativeMethod {
     }
 
     /// The image with the lowest whole-image loss so far (the start before the first step).
-    public var bestImage: Tensor { best?.image ?? currentImage }
+    public var bestImage: Tensor { best.value ?? currentImage }
 
     public func step() -> IterationReport {
         precondition(!isFinished, "the run is complete")
@@ -134,11 +134,10 @@ public final class CLIPAG: IterativeMethod {
         let loss = configuration.globalWeight * globalLoss + configuration.patchWeight * patchLoss + smoothness
         // The reference ranks images by the whole-image loss alone.
         let ranking = configuration.globalViews > 0 ? globalLoss : patchLoss
-        let improved = ranking < (best?.loss ?? .infinity)
-        if improved { best = (ranking, evaluated) }
+        let improved = best.offer(ranking, evaluated)
         completedIterations += 1
         return IterationReport(
-            iteration: completedIterations, iterations: iterations, loss: loss, similarity: similarity, bestLoss: best!.loss,
+            iteration: completedIterations, iterations: iterations, loss: loss, similarity: similarity, bestLoss: best.loss!,
             improved: improved, stages: clock.stages)
     }
 

@@ -30,7 +30,7 @@ public final class CLIPDraw: IterativeMethod {
     private let rasterWidth: Int
     private let rasterHeight: Int
     private var generator: SeededGenerator
-    private var best: (loss: Float, scene: Scene)?
+    private var best = BestSoFar<Scene>()
 
     /// Prepares a run: encodes the prompts (then releases the model's text tower, which the run
     /// no longer needs), and builds the starting drawing — `start`'s paths, if given, followed by
@@ -89,7 +89,7 @@ public final class CLIPDraw: IterativeMethod {
     public var currentScene: Scene { drawnParameters().scene }
 
     /// The drawing with the lowest loss so far (the current one before the first step).
-    public var bestScene: Scene { best?.scene ?? currentScene }
+    public var bestScene: Scene { best.value ?? currentScene }
 
     public func step() -> IterationReport {
         precondition(!isFinished, "the run is complete")
@@ -108,8 +108,7 @@ public final class CLIPDraw: IterativeMethod {
         let cosineValues = cosines.values
         let similarity = stride(from: 0, to: cosineValues.count, by: promptCount).map { cosineValues[$0] }.reduce(0, +)
             / Float(configuration.augmentations)
-        let improved = lossValue < (best?.loss ?? .infinity)
-        if improved { best = (lossValue, drawn.scene) }
+        let improved = best.offer(lossValue, drawn.scene)
         clock.measure("backward") { loss.backward() }
         clock.measure("update") {
             optimizer.update()
@@ -118,7 +117,7 @@ public final class CLIPDraw: IterativeMethod {
         completedIterations += 1
         return IterationReport(
             iteration: completedIterations, iterations: iterations, loss: lossValue, similarity: similarity,
-            bestLoss: best!.loss, improved: improved, stages: clock.stages)
+            bestLoss: best.loss!, improved: improved, stages: clock.stages)
     }
 
     /// The parameters as drawn: colours snapped to the palette, if there is one.

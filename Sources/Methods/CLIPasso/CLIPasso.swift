@@ -26,7 +26,7 @@ public final class CLIPasso: IterativeMethod {
     private let augmentation: PerspectiveCropAugmentation
     private let size: Int
     private var generator: SeededGenerator
-    private var best: (loss: Float, scene: Scene)?
+    private var best = BestSoFar<Scene>()
     /// The reference's `terminate`: an evaluation already came within `minDelta` of the best.
     private var nearBestOnce = false
 
@@ -62,10 +62,10 @@ public final class CLIPasso: IterativeMethod {
     public var currentScene: Scene { parameters.scene }
 
     /// The sketch with the lowest evaluation loss so far (the current one before any evaluation).
-    public var bestScene: Scene { best?.scene ?? currentScene }
+    public var bestScene: Scene { best.value ?? currentScene }
 
     /// The lowest evaluation loss so far.
-    public var bestEvaluationLoss: Float? { best?.loss }
+    public var bestEvaluationLoss: Float? { best.loss }
 
     public func step() -> IterationReport {
         precondition(!isFinished, "the run is complete")
@@ -102,20 +102,18 @@ public final class CLIPasso: IterativeMethod {
             improved = record(evaluation: evaluation, scene: drawnScene)
         }
         return IterationReport(
-            iteration: completedIterations, iterations: iterations, loss: lossValue, bestLoss: best?.loss ?? lossValue,
+            iteration: completedIterations, iterations: iterations, loss: lossValue, bestLoss: best.loss ?? lossValue,
             improved: improved, converged: hasConverged, stages: clock.stages)
     }
 
     /// The reference's bookkeeping: a loss more than `minDelta` below the best replaces it; one
     /// within `minDelta` of the best arms the stop, and a second one stops the run.
     private func record(evaluation: Float, scene: Scene) -> Bool {
-        let delta = evaluation - (best?.loss ?? .infinity)
-        if abs(delta) > configuration.minDelta {
-            guard delta < 0 else { return false }
-            best = (evaluation, scene)
+        if best.offer(evaluation, scene, margin: configuration.minDelta) {
             nearBestOnce = false
             return true
         }
+        if abs(evaluation - (best.loss ?? .infinity)) > configuration.minDelta { return false }
         if nearBestOnce { hasConverged = true }
         nearBestOnce = true
         return false

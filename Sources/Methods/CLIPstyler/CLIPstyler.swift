@@ -41,7 +41,7 @@ public final class CLIPstyler: IterativeMethod {
     private let views: ChunkedViews
     private let outputContrast: OutputContrast
     private var generator: SeededGenerator
-    private var bestLoss: Float = .infinity
+    private var best = BestSoFar<Void>()
     /// `currentImage`, computed once per state of the U-Net.
     private var finished: Tensor?
 
@@ -131,7 +131,7 @@ public final class CLIPstyler: IterativeMethod {
         cut.requiresGrad = true
 
         let contentLoss = clock.measure("content") { () -> Float in
-            let loss = Guidance.contentLoss(content.features(cut), targets: contentTargets) * configuration.contentWeight
+            let loss = Methods.contentLoss(content.features(cut), targets: contentTargets) * configuration.contentWeight
             loss.backward()
             return loss.item
         }
@@ -168,11 +168,10 @@ public final class CLIPstyler: IterativeMethod {
             optimizer.update()
         }
         let loss = contentLoss + tvLoss + globalLoss + patchLoss
-        let improved = loss < bestLoss
-        bestLoss = min(bestLoss, loss)
+        let improved = best.offer(loss, ())
         completedIterations += 1
         return IterationReport(
-            iteration: completedIterations, iterations: iterations, loss: loss, similarity: similarity, bestLoss: bestLoss,
+            iteration: completedIterations, iterations: iterations, loss: loss, similarity: similarity, bestLoss: best.loss ?? .infinity,
             improved: improved, stages: clock.stages)
     }
 

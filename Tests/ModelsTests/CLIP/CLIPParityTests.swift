@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Tensor
+import TestSupport
 import XCTest
 
 /// CLIP against the PyTorch reference (open_clip) on identical deterministic weights and inputs:
@@ -13,7 +14,7 @@ final class CLIPParityTests: XCTestCase {
     /// Embeddings, logits and the input gradient of sum_b cos(image_b, text_0).
     private func checkCommonOutputs(_ model: CLIPModel, _ fixture: ParityFixture, imageName: String) {
         let resolution = model.imageResolution
-        let images = ParityFixture.uniformInput(imageName, [2, 3, resolution, resolution])
+        let images = ReferenceInput.uniform(imageName, [2, 3, resolution, resolution])
         images.requiresGrad = true
         let imageEmbedding = model.imageEmbedding(CLIPModel.normalize(images))
         assertMatches(imageEmbedding.values, fixture.tensor("image_embedding").values, relative: 1e-4, "image embedding")
@@ -38,7 +39,7 @@ final class CLIPParityTests: XCTestCase {
         let model = try model("ViT-B/32", CLIPArchitecture.known["ViT-B/32"]!)
         checkCommonOutputs(model, fixture, imageName: "parity.images")
 
-        let image = ParityFixture.uniformInput("parity.images", [2, 3, 224, 224]).slice(axis: 0, start: 0, length: 1)
+        let image = ReferenceInput.uniform("parity.images", [2, 3, 224, 224]).slice(axis: 0, start: 0, length: 1)
         let features = model.encodeImage(CLIPModel.normalize(image), capture: VisionCapture(blockTokens: true, attention: true))
         for index in [0, 5, 11] {
             assertMatches(features.blockTokens[index].values, fixture.tensor("block\(index)_tokens_image0").values, relative: 1e-4, "block \(index) tokens")
@@ -60,7 +61,7 @@ final class CLIPParityTests: XCTestCase {
         let model = try model("RN101", CLIPArchitecture.known["RN101"]!)
         checkCommonOutputs(model, fixture, imageName: "parity.images")
 
-        let image = ParityFixture.uniformInput("parity.images", [2, 3, 224, 224]).slice(axis: 0, start: 0, length: 1)
+        let image = ReferenceInput.uniform("parity.images", [2, 3, 224, 224]).slice(axis: 0, start: 0, length: 1)
         let features = model.encodeImage(CLIPModel.normalize(image), capture: VisionCapture(stages: true))
         XCTAssertEqual(features.stages.count, 5)
         for (index, stage) in features.stages.enumerated() {

@@ -1,9 +1,10 @@
 import Foundation
 import Models
 import Tensor
+import TestSupport
 import XCTest
 
-/// Reference outputs written by `Tools/parity/make_clip_fixtures.py` (PyTorch + open_clip):
+/// Reference outputs written by `Tools/fixtures/make_clip_fixtures.py` (PyTorch + open_clip):
 /// float32 arrays in one .bin file, indexed by a JSON file of names, shapes and offsets.
 struct ParityFixture {
     struct Entry: Decodable {
@@ -24,9 +25,9 @@ struct ParityFixture {
     let values: [Float]
 
     init(_ stem: String) throws {
-        let directory = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("clip")
-        index = try JSONDecoder().decode(Index.self, from: Data(contentsOf: directory.appendingPathComponent(stem + ".json")))
-        let data = try Data(contentsOf: directory.appendingPathComponent(stem + ".bin"))
+        let fixtures = Fixtures(Bundle.module)
+        index = try fixtures.decode(Index.self, from: "clip/\(stem).json")
+        let data = try Data(contentsOf: fixtures.url("clip/\(stem).bin"))
         values = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     }
 
@@ -34,22 +35,4 @@ struct ParityFixture {
         guard let entry = index.tensors[name] else { preconditionFailure("fixture has no \(name)") }
         return (entry.shape, Array(values[entry.offset..<entry.offset + entry.count]))
     }
-
-    /// The images both sides use: counter-based uniforms in [0, 1), named like the script's.
-    static func uniformInput(_ name: String, _ shape: [Int]) -> Tensor {
-        let seed = SyntheticWeights.fnv1a64(name)
-        let count = shape.reduce(1, *)
-        return Tensor(shape: shape, values: (0..<count).map { SeededGenerator.counterUniform(seed: seed, index: UInt64($0)) })
-    }
-}
-
-/// Max |actual − expected| relative to the largest |expected|: one number per comparison, as
-/// llm.c's test prints, robust to the scale of each quantity.
-func assertMatches(_ actual: [Float], _ expected: [Float], relative tolerance: Float, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(actual.count, expected.count, "\(what): element count", file: file, line: line)
-    guard actual.count == expected.count, !expected.isEmpty else { return }
-    let scale = max(expected.map(abs).max()!, 1e-12)
-    let worst = zip(actual, expected).map { abs($0 - $1) }.max()!
-    print("parity \(what): max |diff| \(worst) (relative \(worst / scale), tolerance \(tolerance))")
-    XCTAssertLessThanOrEqual(worst / scale, tolerance, "\(what): max |diff| \(worst) at scale \(scale)", file: file, line: line)
 }

@@ -1,5 +1,7 @@
 import Guidance
+import Methods
 import Tensor
+import TestSupport
 import XCTest
 
 /// CLIPstyler's loss terms against the reference's code (see `StylerLossFixtures`), values and

@@ -1,3 +1,4 @@
+import Guidance
 import Tensor
 
 /// CLIPAG's two kinds of views of the optimised image [1, C, H, W] (the reference notebook):

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Tensor
+import TestSupport
 import XCTest
 
 /// VGG19's content features against torchvision's `vgg19().features` read out as CLIPstyler's
@@ -29,9 +30,9 @@ final class VGG19FeaturesTests: XCTestCase {
     }
 
     func testFeaturesMatchTheReference() throws {
-        let fixture = try StylerFixtures.load("vgg19", as: StylerFixtures.VGG.self)
+        let fixture = try StylerFixtures.load("vgg19", as: StylerFixtures.VGG.self, from: Fixtures(Bundle.module))
         let vgg = try VGG19Features(weights: StateDict(tensors: Self.syntheticTensors(), source: Self.file, format: .torchZip))
-        let image = ParityFixture.uniformInput(fixture.input.name, fixture.input.shape)
+        let image = ReferenceInput.uniform(fixture.input.name, fixture.input.shape)
         XCTAssertEqual(image.values.reduce(0.0) { $0 + Double($1) }, fixture.input.sum, accuracy: 1e-6, "the input was not rebuilt")
         let features = vgg(image)
         XCTAssertEqual(features.relu4_2.shape, fixture.relu4_2.shape)
@@ -44,7 +45,7 @@ final class VGG19FeaturesTests: XCTestCase {
     func testWeightsAreFrozen() throws {
         let tensors = Self.syntheticTensors()
         let vgg = try VGG19Features(weights: StateDict(tensors: tensors, source: Self.file, format: .torchZip))
-        let image = ParityFixture.uniformInput("styler.vgg19.frozen", [1, 3, 16, 16])
+        let image = ReferenceInput.uniform("styler.vgg19.frozen", [1, 3, 16, 16])
         image.requiresGrad = true
         let features = vgg(image)
         (features.relu4_2.sum() + features.relu5_2.sum()).backward()

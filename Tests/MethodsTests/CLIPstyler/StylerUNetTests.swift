@@ -1,13 +1,15 @@
 import Foundation
+import Methods
 import Models
 import Tensor
+import TestSupport
 import XCTest
 
 /// The CLIPstyler U-Net against the reference's StyleNet.UNet (PyTorch, float64), both built
 /// from the same seeded default initialisation, and its weight loading.
 final class StylerUNetTests: XCTestCase {
     private func referenceInput(_ fixture: StylerFixtures.UNet) -> Tensor {
-        let input = ParityFixture.uniformInput(fixture.input.name, fixture.input.shape)
+        let input = ReferenceInput.uniform(fixture.input.name, fixture.input.shape)
         XCTAssertEqual(input.values.reduce(0.0) { $0 + Double($1) }, fixture.input.sum, accuracy: 1e-6, "the input was not rebuilt")
         return input
     }
@@ -15,7 +17,7 @@ final class StylerUNetTests: XCTestCase {
     /// Same names, shapes and order as the reference's `named_parameters()`: state dicts map key
     /// for key, and the seeded initialisation draws in the same order as the script's.
     func testParametersFollowTheReference() throws {
-        let fixture = try StylerFixtures.load("unet", as: StylerFixtures.UNet.self)
+        let fixture = try StylerFixtures.load("unet", as: StylerFixtures.UNet.self, from: Fixtures(Bundle.module))
         let network = StylerUNet(seed: fixture.seed)
         XCTAssertEqual(network.namedParameters.map(\.name), fixture.parameters.map(\.name))
         XCTAssertEqual(network.namedParameters.map(\.tensor.shape), fixture.parameters.map(\.shape))
@@ -24,7 +26,7 @@ final class StylerUNetTests: XCTestCase {
     }
 
     func testForwardAndGradientsMatchTheReference() throws {
-        let fixture = try StylerFixtures.load("unet", as: StylerFixtures.UNet.self)
+        let fixture = try StylerFixtures.load("unet", as: StylerFixtures.UNet.self, from: Fixtures(Bundle.module))
         let network = StylerUNet(seed: fixture.seed)
         let output = network(referenceInput(fixture))
         XCTAssertEqual(output.shape, fixture.output.shape)
@@ -55,7 +57,7 @@ final class StylerUNetTests: XCTestCase {
     /// Any multiple of 8, square or not; values strictly inside (0, 1).
     func testOutputShapeAndRange() {
         let network = StylerUNet(seed: 1)
-        let photo = ParityFixture.uniformInput("styler.unet.wide", [2, 3, 16, 24])
+        let photo = ReferenceInput.uniform("styler.unet.wide", [2, 3, 16, 24])
         let output = network(photo)
         XCTAssertEqual(output.shape, [2, 3, 16, 24])
         XCTAssertTrue(output.values.allSatisfy { $0 > 0 && $0 < 1 })
@@ -69,7 +71,7 @@ final class StylerUNetTests: XCTestCase {
         let stateDict = StateDict(tensors: tensors, source: URL(fileURLWithPath: "/weights/style_net.pth"), format: .torchZip)
         let loaded = try StylerUNet(weights: stateDict)
         XCTAssertTrue(loaded.parameters.allSatisfy(\.requiresGrad))
-        let photo = ParityFixture.uniformInput("styler.unet.roundtrip", [1, 3, 8, 8])
+        let photo = ReferenceInput.uniform("styler.unet.roundtrip", [1, 3, 8, 8])
         XCTAssertEqual(loaded(photo).values, original(photo).values)
         loaded.parameters[0].assign(Array(repeating: 0, count: loaded.parameters[0].count))
         XCTAssertEqual(stateDict.tensors["conv_init.weight"]!.values, original.parameters[0].values)

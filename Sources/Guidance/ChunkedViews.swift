@@ -7,14 +7,19 @@ import Tensor
 /// The views are cut from the graph that made them, each chunk's loss is differentiated into
 /// the cut, and at the end the collected view gradient continues into that graph in one pass:
 /// the same gradient as one backward over the whole batch.
-struct ChunkedViews {
-    let model: CLIPModel
-    let chunkSize: Int
+public struct ChunkedViews {
+    public let model: CLIPModel
+    public let chunkSize: Int
+
+    public init(model: CLIPModel, chunkSize: Int) {
+        self.model = model
+        self.chunkSize = chunkSize
+    }
 
     /// Runs `views` [N, 3, R, R] through CLIP's image tower, adds `weight × lossOfChunk(embeddings)`
     /// of each chunk to the gradient of whatever produced `views`, and returns the weighted loss
     /// and the cosines of every view to `text` [1, embed] (for progress).
-    func backward(_ views: Tensor, text: Tensor, weight: Float, lossOfChunk: (_ cosines: Tensor) -> Tensor) -> (loss: Float, cosines: [Float]) {
+    public func backward(_ views: Tensor, text: Tensor, weight: Float, lossOfChunk: (_ cosines: Tensor) -> Tensor) -> (loss: Float, cosines: [Float]) {
         var cosines: [Float] = []
         let loss = backward(views, weight: weight) { embeddings in
             let chunkCosines = matmul(l2Normalize(embeddings), text, transposeB: true)
@@ -26,7 +31,7 @@ struct ChunkedViews {
 
     /// The same for a loss of each chunk's unnormalised image embeddings [chunk, embed] (CLIPstyler's
     /// directional losses); returns the weighted loss.
-    func backward(_ views: Tensor, weight: Float, lossOfEmbeddings: (_ embeddings: Tensor) -> Tensor) -> Float {
+    public func backward(_ views: Tensor, weight: Float, lossOfEmbeddings: (_ embeddings: Tensor) -> Tensor) -> Float {
         Self.backward(views, chunkSize: chunkSize) { chunk, _ in lossOfEmbeddings(model.imageEmbedding(chunk)) * weight }
     }
 
@@ -34,7 +39,7 @@ struct ChunkedViews {
     /// `lossOfChunk(chunk, range)` of every `chunkSize` views into a cut of `views`, then the
     /// collected gradient into whatever produced `views`; `backward` runs each of these passes (a
     /// caller may time them). Returns the sum of the chunks' losses.
-    static func backward(
+    public static func backward(
         _ views: Tensor, chunkSize: Int, backward: (_ loss: Tensor) -> Void = { $0.backward() },
         lossOfChunk: (_ chunk: Tensor, _ range: Range<Int>) -> Tensor
     ) -> Float {

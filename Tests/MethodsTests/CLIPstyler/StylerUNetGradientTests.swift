@@ -1,4 +1,4 @@
-import Models
+import Methods
 import Tensor
 import TestSupport
 import XCTest
@@ -6,10 +6,8 @@ import XCTest
 /// The blocks of the CLIPstyler U-Net that the style losses train, against finite differences:
 /// one residual block (convolutions, instance norms without affine parameters, ReLUs, 1x1 skip),
 /// a down block (its 4x4 stride-2 convolution) and an up block (bilinear x2 and the skip join).
-/// (Models' own tests have no finite-difference helper; these live with the losses that drive the
-/// network.) The whole network's gradients are compared with PyTorch's autograd in ModelsTests
-/// (`StylerUNetTests`): through a dozen blocks of ReLUs, finite differences cross kinks on both
-/// sides of most probes.
+/// The whole network's gradients are compared with PyTorch's autograd in `StylerUNetTests`:
+/// through a dozen blocks of ReLUs, finite differences cross kinks on both sides of most probes.
 ///
 /// The ReLUs make these functions piecewise smooth, hence `checkPiecewiseGradients`.
 final class StylerUNetGradientTests: XCTestCase {

@@ -1,4 +1,5 @@
 import Guidance
+import Methods
 import Tensor
 import TestSupport
 import XCTest

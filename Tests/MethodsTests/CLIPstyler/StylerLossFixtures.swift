@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import TestSupport
 
 /// Reference values of CLIPstyler's losses, written by `Tools/fixtures/make_styler_fixtures.py`
 /// (PyTorch, float64, computed as train_CLIPstyler.py computes them). The inputs are small and
@@ -34,9 +35,6 @@ struct StylerLossFixtures: Decodable {
     let tvGradient: Values
 
     static func load() throws -> StylerLossFixtures {
-        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("clipstyler_losses.json")
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(StylerLossFixtures.self, from: Data(contentsOf: url))
+        try Fixtures(Bundle.module).decode(StylerLossFixtures.self, from: "clipstyler_losses.json", snakeCase: true)
     }
 }

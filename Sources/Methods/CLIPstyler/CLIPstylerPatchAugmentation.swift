@@ -1,3 +1,4 @@
+import Guidance
 import Tensor
 
 /// CLIPstyler's patch views: random square crops of the stylised output, each warped by its own

@@ -1,3 +1,4 @@
+import Models
 import Tensor
 
 /// The network CLIPstyler trains for one photo: a U-Net that maps the photo [N, 3, H, W] in [0, 1]
