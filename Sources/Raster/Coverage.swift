@@ -1,15 +1,15 @@
-/// Coverage of one tile row (16 pixels, one SIMD lane each) by one path's fill or stroke: the
-/// fraction of each pixel's square the shape covers (a box filter), as a differentiable function
-/// of the geometry.
-/// - Fills (`FillCoverage.swift`): the exact area, from the signed areas the outline's edges
-///   enclose in the row, under the nonzero or even-odd rule. (Cairo computes areas too, exactly
-///   across a pixel row and from 15 samples down it.)
-/// - Strokes (`StrokeCoverage.swift`): the points within `radius` of the curve. From the distance
-///   `d` of the pixel centre to the polyline, coverage = edge(r − d) − edge(−r − d), the part of
-///   the pixel between the band's two sides, where edge(s) is the area a straight boundary at
-///   signed distance `s` leaves inside the pixel (`EdgeProfile`).
-/// Both are continuous in the geometry, so their derivatives carry the boundary term of the
-/// gradient: moving an edge changes the partly covered pixels along it.
+// Coverage of one tile row (16 pixels, one SIMD lane each) by one path's fill or stroke: the
+// fraction of each pixel's square the shape covers (a box filter), as a differentiable function
+// of the geometry.
+// - Fills (`FillCoverage.swift`): the exact area, from the signed areas the outline's edges
+//   enclose in the row, under the nonzero or even-odd rule. (Cairo computes areas too, exactly
+//   across a pixel row and from 15 samples down it.)
+// - Strokes (`StrokeCoverage.swift`): the points within `radius` of the curve. From the distance
+//   `d` of the pixel centre to the polyline, coverage = edge(r − d) − edge(−r − d), the part of
+//   the pixel between the band's two sides, where edge(s) is the area a straight boundary at
+//   signed distance `s` leaves inside the pixel (`EdgeProfile`).
+// Both are continuous in the geometry, so their derivatives carry the boundary term of the
+// gradient: moving an edge changes the partly covered pixels along it.
 
 /// One value per pixel of a tile row.
 typealias Lanes = SIMD16<Float>

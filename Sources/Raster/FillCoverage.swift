@@ -1,20 +1,20 @@
-/// Fill coverage: the exact area of each pixel square inside the outline, from signed areas.
-///
-/// An edge of the outline, oriented as the outline runs, adds its direction (+1 where y grows
-/// along it, −1 where it falls) to the winding number of every point left of it (a ray towards
-/// +x from such a point crosses it). Integrated over a pixel square [X, X+1] × [Y, Y+1], that is
-/// the direction times the area of the square left of the edge within the edge's y-range; summed
-/// over the outline, the winding-weighted area A of the square. The nonzero rule covers
-/// min(|A|, 1) of the pixel, even-odd the triangle wave of |A| with period 2: the exact area
-/// wherever the winding number within a pixel takes two adjacent values (0 and ±1, or n and
-/// n + 1), which is every pixel except where separate parts of the outline meet.
-///
-/// For an edge from (x0, y0) to (x1, y1) = (x0 + Δx, y0 + Δy), parametrised by τ ∈ [0, 1], with
-/// [τa, τb] the part inside the row's band and v(τ) = x0 + τ Δx − X:
-///     A_edge = Δy ∫[τa, τb] clamp(v(τ), 0, 1) dτ = Δy (H(v(τb)) − H(v(τa))) / Δx,
-/// H the antiderivative of the clamp. Its derivatives (`areaDerivatives`) follow by Leibniz's
-/// rule: through v (the x coordinates), through Δy, and through τa, τb where the band's top or
-/// bottom (rather than an endpoint) cuts the edge.
+// Fill coverage: the exact area of each pixel square inside the outline, from signed areas.
+//
+// An edge of the outline, oriented as the outline runs, adds its direction (+1 where y grows
+// along it, −1 where it falls) to the winding number of every point left of it (a ray towards
+// +x from such a point crosses it). Integrated over a pixel square [X, X+1] × [Y, Y+1], that is
+// the direction times the area of the square left of the edge within the edge's y-range; summed
+// over the outline, the winding-weighted area A of the square. The nonzero rule covers
+// min(|A|, 1) of the pixel, even-odd the triangle wave of |A| with period 2: the exact area
+// wherever the winding number within a pixel takes two adjacent values (0 and ±1, or n and
+// n + 1), which is every pixel except where separate parts of the outline meet.
+//
+// For an edge from (x0, y0) to (x1, y1) = (x0 + Δx, y0 + Δy), parametrised by τ ∈ [0, 1], with
+// [τa, τb] the part inside the row's band and v(τ) = x0 + τ Δx − X:
+//     A_edge = Δy ∫[τa, τb] clamp(v(τ), 0, 1) dτ = Δy (H(v(τb)) − H(v(τa))) / Δx,
+// H the antiderivative of the clamp. Its derivatives (`areaDerivatives`) follow by Leibniz's
+// rule: through v (the x coordinates), through Δy, and through τa, τb where the band's top or
+// bottom (rather than an endpoint) cuts the edge.
 
 /// The part of an edge inside one pixel row's band [top, top + 1], as a range of its parameter.
 ///

@@ -1,24 +1,24 @@
-/// The differentiable vector rasterizer: scene parameters -> image tensor, one tape op whose
-/// backward sends the image gradient to control points, stroke widths, stroke colours and fill
-/// colours.
-///
-/// Method (read top to bottom; the backward pass, `RasterBackward.swift`, runs it in reverse):
-/// 1. Flatten (`FlattenedScene`): each cubic becomes a polyline within about
-///    `flatteningTolerance` pixels of the curve (0.1 px by default, Cairo's own tolerance), in
-///    output pixels. Every vertex is a fixed blend of its cubic's control points, and the
-///    polyline moves continuously as the control points do (`Subdivision`).
-/// 2. Bin (`TileGrid`): 16 × 16 pixel tiles, each listing back to front the paths whose bounding
-///    box, widened by the stroke radius and the antialiasing ramp, touches it; per tile, each
-///    path's edges are culled to those that can matter there (`TileWork`).
-/// 3. Cover (`Coverage.swift`), per tile row of 16 pixels (one SIMD vector): analytic box-filter
-///    coverage. Fills: the exact area inside the outline from signed areas, under the nonzero or
-///    even-odd rule. Strokes (all points within the radius of the curve: round caps and joins):
-///    a smooth edge profile of the distance from the pixel centre to the polyline.
-/// 4. Composite: back-to-front "over" of un-premultiplied colours, fill before stroke as SVG and
-///    Cairo draw a path, onto the background.
-///
-/// Units: `SceneParameters.strokeWidths` are full widths in canvas units; they become radii in
-/// pixels here (`FlatPath.radius`) and nowhere else.
+// The differentiable vector rasterizer: scene parameters -> image tensor, one tape op whose
+// backward sends the image gradient to control points, stroke widths, stroke colours and fill
+// colours.
+//
+// Method (read top to bottom; the backward pass, `RasterBackward.swift`, runs it in reverse):
+// 1. Flatten (`FlattenedScene`): each cubic becomes a polyline within about
+//    `flatteningTolerance` pixels of the curve (0.1 px by default, Cairo's own tolerance), in
+//    output pixels. Every vertex is a fixed blend of its cubic's control points, and the
+//    polyline moves continuously as the control points do (`Subdivision`).
+// 2. Bin (`TileGrid`): 16 × 16 pixel tiles, each listing back to front the paths whose bounding
+//    box, widened by the stroke radius and the antialiasing ramp, touches it; per tile, each
+//    path's edges are culled to those that can matter there (`TileWork`).
+// 3. Cover (`Coverage.swift`), per tile row of 16 pixels (one SIMD vector): analytic box-filter
+//    coverage. Fills: the exact area inside the outline from signed areas, under the nonzero or
+//    even-odd rule. Strokes (all points within the radius of the curve: round caps and joins):
+//    a smooth edge profile of the distance from the pixel centre to the polyline.
+// 4. Composite: back-to-front "over" of un-premultiplied colours, fill before stroke as SVG and
+//    Cairo draw a path, onto the background.
+//
+// Units: `SceneParameters.strokeWidths` are full widths in canvas units; they become radii in
+// pixels here (`FlatPath.radius`) and nowhere else.
 import Scene
 import Tensor
 

@@ -1,5 +1,5 @@
-/// Stroke coverage: the pixels within `radius` of the flattened curve, which gives round caps
-/// and round joins, as Cairo strokes with `CAIRO_LINE_CAP_ROUND` and `CAIRO_LINE_JOIN_ROUND`.
+// Stroke coverage: the pixels within `radius` of the flattened curve, which gives round caps
+// and round joins, as Cairo strokes with `CAIRO_LINE_CAP_ROUND` and `CAIRO_LINE_JOIN_ROUND`.
 
 /// Stands in for "no edge within reach": far beyond any ramp, finite so 0 × far stays 0.
 let farDistanceSquared: Float = 1e30

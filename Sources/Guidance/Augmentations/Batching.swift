@@ -1,13 +1,13 @@
 import Tensor
 
-/// How parameter lists line up with image batches, for every augmentation in this folder.
-///
-/// Images are always [N, C, H, W]. A transform takes a list of P parameter sets, which broadcasts
-/// against the batch like a leading axis:
-/// - P = 1: the same draw for every image (CLIPasso warps sketch and target identically);
-/// - N = 1: the one image augmented once per draw (CLIPDraw's K copies of one render);
-/// - P = N: one draw per image.
-/// The result has max(N, P) images.
+// How parameter lists line up with image batches, for every augmentation in this folder.
+//
+// Images are always [N, C, H, W]. A transform takes a list of P parameter sets, which broadcasts
+// against the batch like a leading axis:
+// - P = 1: the same draw for every image (CLIPasso warps sketch and target identically);
+// - N = 1: the one image augmented once per draw (CLIPDraw's K copies of one render);
+// - P = N: one draw per image.
+// The result has max(N, P) images.
 
 /// The batch size of the result of applying `parameterCount` draws to `images`.
 func broadcastBatch(_ images: Tensor, parameterCount: Int, _ transform: String) -> Int {

@@ -1,8 +1,8 @@
 import Tensor
 
-/// Random perspective warps, as torchvision's `RandomPerspective` and `functional.perspective` on
-/// tensors: the same end-point distribution, the same coefficients, the same sampling grid and the
-/// same fill blending, so an image warped here equals torchvision's for the same points.
+// Random perspective warps, as torchvision's `RandomPerspective` and `functional.perspective` on
+// tensors: the same end-point distribution, the same coefficients, the same sampling grid and the
+// same fill blending, so an image warped here equals torchvision's for the same points.
 
 /// A pixel position: `x` is the column, `y` the row (torchvision's point order).
 public struct PixelPoint: Equatable, Hashable, Sendable {

@@ -1,13 +1,13 @@
 import Tensor
 
-/// CLIPstyler's smoothness prior (`get_image_prior_losses` of the reference): the sum of the L2
-/// norms of four difference images of the output — horizontal, vertical and both diagonals —
-/// each norm taken over the whole batch at once.
-///
-/// One fused op instead of slices and subtractions: it reads the image once per direction and
-/// needs no temporaries the size of the image, and it gives a zero subgradient where a
-/// difference image is all zero (a flat image), as `torch.norm` does, where sqrt(Σd²) built from
-/// ops would divide by zero.
+// CLIPstyler's smoothness prior (`get_image_prior_losses` of the reference): the sum of the L2
+// norms of four difference images of the output — horizontal, vertical and both diagonals —
+// each norm taken over the whole batch at once.
+//
+// One fused op instead of slices and subtractions: it reads the image once per direction and
+// needs no temporaries the size of the image, and it gives a zero subgradient where a
+// difference image is all zero (a flat image), as `torch.norm` does, where sqrt(Σd²) built from
+// ops would divide by zero.
 
 /// One difference image: pixel (y + first.dy, x + first.dx) minus pixel (y + second.dy,
 /// x + second.dx), for y in 0..<H−1 or 0..<H and x likewise (the rows and columns the offsets fit).

@@ -1,7 +1,7 @@
 import Tensor
 
-/// CLIPstyler's content loss: keeps the output's structure close to the photo's by comparing
-/// feature maps of a frozen network (VGG19 relu4_2 and relu5_2 in the reference).
+// CLIPstyler's content loss: keeps the output's structure close to the photo's by comparing
+// feature maps of a frozen network (VGG19 relu4_2 and relu5_2 in the reference).
 
 /// Σ over layers of the mean squared difference between `features[i]` and `targets[i]` (the
 /// photo's features, constants); differentiable with respect to `features`.

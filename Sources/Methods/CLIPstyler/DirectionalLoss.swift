@@ -1,10 +1,10 @@
 import Tensor
 
-/// CLIPstyler's directional CLIP loss: how far the change from the content photo to an output
-/// view points away from the text direction, in CLIP's embedding space.
-///
-/// Per view: 1 − cos(normalise(normalise(view) − normalise(photo)), textDirection). The views'
-/// and the photo's embeddings are normalised before their difference, as the reference does.
+// CLIPstyler's directional CLIP loss: how far the change from the content photo to an output
+// view points away from the text direction, in CLIP's embedding space.
+//
+// Per view: 1 − cos(normalise(normalise(view) − normalise(photo)), textDirection). The views'
+// and the photo's embeddings are normalised before their difference, as the reference does.
 
 /// One loss per row [N] of `imageEmbeddings` [N, D] (CLIP image embeddings of the output's
 /// views, unnormalised), against `sourceImageEmbedding` [1, D] (the content photo) and

@@ -1,8 +1,8 @@
 import Tensor
 
-/// CLIPstyler's patch loss with threshold rejection: patches whose directional loss is already
-/// below `threshold` (they look stylised enough) are zeroed, so the optimiser works on the rest
-/// and does not over-stylise a few patches into artefacts.
+// CLIPstyler's patch loss with threshold rejection: patches whose directional loss is already
+// below `threshold` (they look stylised enough) are zeroed, so the optimiser works on the rest
+// and does not over-stylise a few patches into artefacts.
 
 /// CLIPstyler's rejection threshold tau.
 public let patchRejectionThreshold: Float = 0.7

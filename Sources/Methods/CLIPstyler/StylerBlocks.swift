@@ -1,10 +1,10 @@
 import Tensor
 
-/// The layers of the CLIPstyler U-Net (`StyleNet.py` of cyclomon/CLIPstyler), named as the
-/// reference names them so a state dict maps onto them key for key.
-///
-/// Every block is trainable: each parameter comes from a `ParameterSupplier` (a seeded PyTorch
-/// default initialisation, or a state dict) while the block is built.
+// The layers of the CLIPstyler U-Net (`StyleNet.py` of cyclomon/CLIPstyler), named as the
+// reference names them so a state dict maps onto them key for key.
+//
+// Every block is trainable: each parameter comes from a `ParameterSupplier` (a seeded PyTorch
+// default initialisation, or a state dict) while the block is built.
 
 /// Supplies the parameter `name` of `shape`; `fanIn` is its convolution's inputs per output
 /// (input channels x kernel taps), which PyTorch's default initialisation scales by.

@@ -1,7 +1,7 @@
 import Tensor
 
-/// The direction in CLIP's embedding space from a source description ("a Photo") to a style
-/// description, each the average of its template prompts (CLIPstyler's text side).
+// The direction in CLIP's embedding space from a source description ("a Photo") to a style
+// description, each the average of its template prompts (CLIPstyler's text side).
 
 /// One embedding [1, D] for a text from its template prompts' embeddings [T, D]: their mean,
 /// L2-normalised (the prompts are averaged unnormalised, as the reference does).

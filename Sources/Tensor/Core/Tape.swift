@@ -1,11 +1,11 @@
-/// Reverse-mode differentiation.
-///
-/// Each op that consumes a tensor needing a gradient attaches a `TapeNode` to its output: the
-/// inputs plus a closure that adds this op's contribution to the inputs' gradient buffers
-/// (`dInput += ...`, as llm.c's backward kernels do). `backward()` visits the nodes in reverse
-/// topological order once. Gradient buffers are allocated on the first contribution and only
-/// for tensors that need one: zeroed (`gradientBuffer()`), or left for a kernel that writes every
-/// element to store into (`gradientTarget()`).
+// Reverse-mode differentiation.
+//
+// Each op that consumes a tensor needing a gradient attaches a `TapeNode` to its output: the
+// inputs plus a closure that adds this op's contribution to the inputs' gradient buffers
+// (`dInput += ...`, as llm.c's backward kernels do). `backward()` visits the nodes in reverse
+// topological order once. Gradient buffers are allocated on the first contribution and only
+// for tensors that need one: zeroed (`gradientBuffer()`), or left for a kernel that writes every
+// element to store into (`gradientTarget()`).
 import Synchronization
 
 /// Counts gradient memory, so tests can prove frozen parameters never get any.

@@ -1,8 +1,8 @@
-/// Element-wise arithmetic with broadcasting, and scalar arithmetic.
-///
-/// Backward: the gradient of a broadcast operand is summed over the axes it was broadcast along.
-/// Accumulating into a broadcast operand touches the same element from many rows, so that case
-/// runs on one thread; a full-size operand's rows are disjoint and run in parallel.
+// Element-wise arithmetic with broadcasting, and scalar arithmetic.
+//
+// Backward: the gradient of a broadcast operand is summed over the axes it was broadcast along.
+// Accumulating into a broadcast operand touches the same element from many rows, so that case
+// runs on one thread; a full-size operand's rows are disjoint and run in parallel.
 
 enum BinaryOperator {
     case add, subtract, multiply, divide

@@ -1,9 +1,9 @@
-/// Multi-head scaled dot-product attention, fused per (batch, head).
-///
-/// Heads are never copied out: each head's queries, keys and values are a column block of a
-/// row-major [B, T, C] (or packed [B, T, 3C]) tensor, read in place through its leading
-/// dimension (`headProduct` packs only the few-KB right-hand operand of each product). The probabilities are kept for the backward pass and returned, since
-/// CLIPasso's saliency map is built from them.
+// Multi-head scaled dot-product attention, fused per (batch, head).
+//
+// Heads are never copied out: each head's queries, keys and values are a column block of a
+// row-major [B, T, C] (or packed [B, T, 3C]) tensor, read in place through its leading
+// dimension (`headProduct` packs only the few-KB right-hand operand of each product). The probabilities are kept for the backward pass and returned, since
+// CLIPasso's saliency map is built from them.
 
 /// The result of attention: the mixed values, and the attention probabilities [B, H, Tq, Tk]
 /// (a constant: no gradient flows through this copy).

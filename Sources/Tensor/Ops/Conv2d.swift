@@ -1,28 +1,28 @@
-/// 2-D convolution over NCHW images (cross-correlation, as PyTorch's `conv2d`), through im2col
-/// and sgemm.
-///
-/// The input is unfolded into a column matrix [Cin·kH·kW, Hout·Wout] (one row per kernel tap,
-/// holding what that tap sees at every output position), and the output is the product
-/// `weight [Cout, Cin·kH·kW] · columns`. The unfold goes one block of input channels at a time,
-/// each block's product accumulating into the output, so a block is still in cache when sgemm
-/// reads it and the one column buffer per call stays a few megabytes. Images run one after
-/// another, since sgemm already uses every core; small feature maps (a ResNet's 7x7 stage) would
-/// give sgemm too few columns to run at full speed, so there a few images share one column
-/// matrix side by side. Large feature maps (128x128 and up: CLIPstyler's U-Net and VGG at
-/// 512x512) are also unfolded one band of output rows at a time (at least 2,048 positions), so
-/// the column block sgemm reads stays in cache instead of a column matrix of hundreds of megabytes
-/// streaming through memory (3-4x faster for a 16-channel 3x3 at 512x512). A 1x1 convolution with stride 1 and no padding is already in column
-/// form, so a lone image skips the unfold.
-///
-/// 3x3 convolutions with stride 1 and padding 1, at least 16 channels each way and enough 2x2
-/// output tiles (VGG, CLIPstyler's U-Net, the bottlenecks of CLIP's ResNets at a batch of 5)
-/// take Winograd's F(2x2, 3x3) instead, for the output and the input gradient
-/// (`Winograd.swift`); their weight gradient stays here.
-///
-/// Backward: dX = col2im(weightᵀ · dY) and dW += dY · columnsᵀ, block by block (the columns are
-/// unfolded again rather than cached, which would hold a column matrix per image for the life of
-/// the graph). A frozen weight skips its products and an input that needs no gradient skips the
-/// others, so CLIP's input-gradient pass costs one sgemm per layer, image group and block.
+// 2-D convolution over NCHW images (cross-correlation, as PyTorch's `conv2d`), through im2col
+// and sgemm.
+//
+// The input is unfolded into a column matrix [Cin·kH·kW, Hout·Wout] (one row per kernel tap,
+// holding what that tap sees at every output position), and the output is the product
+// `weight [Cout, Cin·kH·kW] · columns`. The unfold goes one block of input channels at a time,
+// each block's product accumulating into the output, so a block is still in cache when sgemm
+// reads it and the one column buffer per call stays a few megabytes. Images run one after
+// another, since sgemm already uses every core; small feature maps (a ResNet's 7x7 stage) would
+// give sgemm too few columns to run at full speed, so there a few images share one column
+// matrix side by side. Large feature maps (128x128 and up: CLIPstyler's U-Net and VGG at
+// 512x512) are also unfolded one band of output rows at a time (at least 2,048 positions), so
+// the column block sgemm reads stays in cache instead of a column matrix of hundreds of megabytes
+// streaming through memory (3-4x faster for a 16-channel 3x3 at 512x512). A 1x1 convolution with stride 1 and no padding is already in column
+// form, so a lone image skips the unfold.
+//
+// 3x3 convolutions with stride 1 and padding 1, at least 16 channels each way and enough 2x2
+// output tiles (VGG, CLIPstyler's U-Net, the bottlenecks of CLIP's ResNets at a batch of 5)
+// take Winograd's F(2x2, 3x3) instead, for the output and the input gradient
+// (`Winograd.swift`); their weight gradient stays here.
+//
+// Backward: dX = col2im(weightᵀ · dY) and dW += dY · columnsᵀ, block by block (the columns are
+// unfolded again rather than cached, which would hold a column matrix per image for the life of
+// the graph). A frozen weight skips its products and an input that needs no gradient skips the
+// others, so CLIP's input-gradient pass costs one sgemm per layer, image group and block.
 
 /// Positions a sliding window of `kernel` takes along an axis of `size` (PyTorch's floor rule).
 func slidingWindowCount(_ size: Int, kernel: Int, stride: Int, padding: Int) -> Int {

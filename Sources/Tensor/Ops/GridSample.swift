@@ -4,12 +4,12 @@
     import Darwin
 #endif
 
-/// Bilinear sampling of NCHW images at arbitrary points, as `torch.nn.functional.grid_sample`
-/// (mode="bilinear"): the warp behind perspective and affine augmentations and learned warps.
-///
-/// Differentiable in both arguments: the image gradient scatters each output gradient onto the
-/// four pixels it blended; the grid gradient is the image's bilinear slope at each sample point,
-/// so sample positions themselves can be optimised.
+// Bilinear sampling of NCHW images at arbitrary points, as `torch.nn.functional.grid_sample`
+// (mode="bilinear"): the warp behind perspective and affine augmentations and learned warps.
+//
+// Differentiable in both arguments: the image gradient scatters each output gradient onto the
+// four pixels it blended; the grid gradient is the image's bilinear slope at each sample point,
+// so sample positions themselves can be optimised.
 
 /// What `gridSample` reads outside the image.
 public enum GridSamplePadding: Sendable {

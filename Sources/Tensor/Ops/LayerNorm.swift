@@ -1,4 +1,4 @@
-/// Layer normalisation over the last axis (pre-LN transformer blocks, `ln_post`).
+// Layer normalisation over the last axis (pre-LN transformer blocks, `ln_post`).
 
 public func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Float = 1e-5) -> Tensor {
     let channels = x.shape.last ?? 1

@@ -1,4 +1,4 @@
-/// Ops that move values without changing them: reshape, permute, concat, slice, pad, gather.
+// Ops that move values without changing them: reshape, permute, concat, slice, pad, gather.
 
 extension Tensor {
     /// Same values, new shape; shares storage (no copy). One dimension may be -1 (inferred).

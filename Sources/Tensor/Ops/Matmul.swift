@@ -1,10 +1,10 @@
 import CBLAS
 
-/// Matrix products through OpenBLAS `cblas_sgemm`: linear layers and general (batched) matmul.
-///
-/// Backward kernels call sgemm with beta = 1 so they add straight into the gradient buffers
-/// (no temporary). A frozen weight (no `requiresGrad`) skips its weight-gradient product, which
-/// halves the backward cost of every CLIP layer.
+// Matrix products through OpenBLAS `cblas_sgemm`: linear layers and general (batched) matmul.
+//
+// Backward kernels call sgemm with beta = 1 so they add straight into the gradient buffers
+// (no temporary). A frozen weight (no `requiresGrad`) skips its weight-gradient product, which
+// halves the backward cost of every CLIP layer.
 
 /// Row-major C = alpha * op(A) * op(B) + beta * C.
 @inline(__always)

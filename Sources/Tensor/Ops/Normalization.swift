@@ -1,8 +1,8 @@
-/// Per-channel normalisation of NCHW feature maps: batch norm with frozen running statistics (the
-/// CLIP ResNet in eval mode) and instance norm (the CLIPstyler U-Net).
-///
-/// Both work on planes: plane `p` of an [N, C, ...] tensor is image p / C, channel p % C, and
-/// holds every spatial position of that pair contiguously.
+// Per-channel normalisation of NCHW feature maps: batch norm with frozen running statistics (the
+// CLIP ResNet in eval mode) and instance norm (the CLIPstyler U-Net).
+//
+// Both work on planes: plane `p` of an [N, C, ...] tensor is image p / C, channel p % C, and
+// holds every spatial position of that pair contiguously.
 
 /// Planes per parallel chunk: enough values per chunk to pay a thread hop.
 private func planeGrain(_ planeSize: Int) -> Int { max(1, 16_384 / max(planeSize, 1)) }

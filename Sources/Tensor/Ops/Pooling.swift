@@ -1,8 +1,8 @@
-/// Spatial pooling of NCHW feature maps: average, max, adaptive average and global average, with
-/// PyTorch's conventions (floor output sizes; average pooling counts the zero padding).
-///
-/// Every (image, channel) plane pools independently, so planes run in parallel, forward and
-/// backward.
+// Spatial pooling of NCHW feature maps: average, max, adaptive average and global average, with
+// PyTorch's conventions (floor output sizes; average pooling counts the zero padding).
+//
+// Every (image, channel) plane pools independently, so planes run in parallel, forward and
+// backward.
 
 /// Planes per parallel chunk: enough values per chunk to pay a thread hop.
 private func poolingGrain(_ planeSize: Int) -> Int { max(1, 16_384 / max(planeSize, 1)) }

@@ -1,4 +1,4 @@
-/// Sums and means over axes.
+// Sums and means over axes.
 
 extension Tensor {
     /// Sum of every element, as a scalar tensor.

@@ -4,13 +4,13 @@
     import Darwin
 #endif
 
-/// Resizing NCHW images, following `torch.nn.functional.interpolate` (antialias=False) index for
-/// index, so CLIP preprocessing and augmentations see the same pixels as the reference code.
-///
-/// Every mode is separable: output pixel (oy, ox) blends input rows `rowTaps(oy)` and columns
-/// `columnTaps(ox)` with the product of their weights. The taps are computed once per axis in
-/// float32 exactly as PyTorch's CPU kernel computes them (same source-index formula, same
-/// clamping), and the backward pass scatters the output gradient with the same weights.
+// Resizing NCHW images, following `torch.nn.functional.interpolate` (antialias=False) index for
+// index, so CLIP preprocessing and augmentations see the same pixels as the reference code.
+//
+// Every mode is separable: output pixel (oy, ox) blends input rows `rowTaps(oy)` and columns
+// `columnTaps(ox)` with the product of their weights. The taps are computed once per axis in
+// float32 exactly as PyTorch's CPU kernel computes them (same source-index formula, same
+// clamping), and the backward pass scatters the output gradient with the same weights.
 
 /// How `resize` computes an output pixel from the input.
 public enum ResizeMode: Sendable {

@@ -1,4 +1,4 @@
-/// Normalisation and similarity measures used by every CLIP loss.
+// Normalisation and similarity measures used by every CLIP loss.
 
 /// x / ‖x‖ over the last axis (CLIP embeddings). `epsilon` guards the all-zero vector, as
 /// `torch.nn.functional.normalize` does.

@@ -1,11 +1,11 @@
-/// Matrix products of one attention head: tens of rows and columns, called six times per
-/// (batch, head) pair in a forward + backward pass (96 pairs per ViT-B/32 block at batch 8).
-///
-/// At 50 x 64 x 50, OpenBLAS spends about as long packing both operands, zeroing C for beta = 0
-/// and dispatching as it does multiplying; this register-blocked kernel packs only B (a few KB,
-/// so it stays in L1) and reads A in place through strides, which also makes Aᵀ free. Measured
-/// on the 2-core AVX2 machine, 96 products of 50 x 64 x 50: OpenBLAS 530–620 µs, this 380–520 µs.
-/// From a few hundred rows on OpenBLAS's cache blocking wins, so larger products go to sgemm.
+// Matrix products of one attention head: tens of rows and columns, called six times per
+// (batch, head) pair in a forward + backward pass (96 pairs per ViT-B/32 block at batch 8).
+//
+// At 50 x 64 x 50, OpenBLAS spends about as long packing both operands, zeroing C for beta = 0
+// and dispatching as it does multiplying; this register-blocked kernel packs only B (a few KB,
+// so it stays in L1) and reads A in place through strides, which also makes Aᵀ free. Measured
+// on the 2-core AVX2 machine, 96 products of 50 x 64 x 50: OpenBLAS 530–620 µs, this 380–520 µs.
+// From a few hundred rows on OpenBLAS's cache blocking wins, so larger products go to sgemm.
 
 /// Products with a dimension above this go to OpenBLAS (ViT-B/16's 197 tokens is about even;
 /// ViT-L/14@336's 577 tokens favours OpenBLAS by 10–15%).

@@ -4,7 +4,7 @@
     import Darwin
 #endif
 
-/// Softmax and log-softmax over the last axis.
+// Softmax and log-softmax over the last axis.
 
 public func softmax(_ x: Tensor) -> Tensor {
     let length = x.shape.last ?? 1

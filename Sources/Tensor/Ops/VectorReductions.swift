@@ -1,9 +1,9 @@
-/// Row reductions with explicit 8-lane accumulators.
-///
-/// Without fast-math the compiler must add floats in source order, so a plain `total += x` loop
-/// never vectorises — and a loop that both computes and accumulates (exp then sum) loses its
-/// vectorisation too. These helpers keep the reduction separate and 8-wide; the different
-/// summation order is also slightly more accurate for long rows.
+// Row reductions with explicit 8-lane accumulators.
+//
+// Without fast-math the compiler must add floats in source order, so a plain `total += x` loop
+// never vectorises — and a loop that both computes and accumulates (exp then sum) loses its
+// vectorisation too. These helpers keep the reduction separate and 8-wide; the different
+// summation order is also slightly more accurate for long rows.
 
 @inline(__always)
 func sumOf(_ values: UnsafePointer<Float>, _ count: Int) -> Float {

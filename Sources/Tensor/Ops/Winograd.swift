@@ -1,18 +1,18 @@
-/// 3x3 convolutions with stride 1 and padding 1 by Winograd's minimal filtering F(2x2, 3x3)
-/// (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016).
-///
-/// Each 2x2 block of outputs is computed from the 4x4 input tile around it: the tile and the
-/// kernel are transformed (V = Bᵀ d B, U = G g Gᵀ), multiplied element by element and summed over
-/// input channels, and the 4x4 result is transformed back (Y = Aᵀ M A). Summed over channels,
-/// each of the 16 element positions is one matrix product U[ξ] [Cout, Cin] · V[ξ] [Cin, tiles]: a
-/// tile costs 16 multiplies per pair of channels instead of the direct 36, all of them in 16 sgemm
-/// calls (2.25x fewer for the 3x3 layers of VGG, CLIP's ResNets and CLIPstyler's U-Net). F(2x2, 3x3)'s transforms
-/// only add, subtract and halve, so its rounding stays at the level of the direct sum (larger
-/// tiles, F(4x4, 3x3), would save more multiplies at a visibly larger error).
-///
-/// The input gradient of such a convolution is itself one: the output gradient convolved with the
-/// kernel turned 180° and its channel axes swapped. Turning a kernel 180° only permutes its
-/// transform's 16 elements, so backward reuses the forward's transformed kernel, transposed.
+// 3x3 convolutions with stride 1 and padding 1 by Winograd's minimal filtering F(2x2, 3x3)
+// (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016).
+//
+// Each 2x2 block of outputs is computed from the 4x4 input tile around it: the tile and the
+// kernel are transformed (V = Bᵀ d B, U = G g Gᵀ), multiplied element by element and summed over
+// input channels, and the 4x4 result is transformed back (Y = Aᵀ M A). Summed over channels,
+// each of the 16 element positions is one matrix product U[ξ] [Cout, Cin] · V[ξ] [Cin, tiles]: a
+// tile costs 16 multiplies per pair of channels instead of the direct 36, all of them in 16 sgemm
+// calls (2.25x fewer for the 3x3 layers of VGG, CLIP's ResNets and CLIPstyler's U-Net). F(2x2, 3x3)'s transforms
+// only add, subtract and halve, so its rounding stays at the level of the direct sum (larger
+// tiles, F(4x4, 3x3), would save more multiplies at a visibly larger error).
+//
+// The input gradient of such a convolution is itself one: the output gradient convolved with the
+// kernel turned 180° and its channel axes swapped. Turning a kernel 180° only permutes its
+// transform's 16 elements, so backward reuses the forward's transformed kernel, transposed.
 
 /// The transformed kernel U [16, out, in] of a 3x3 kernel: U[ξ] = (G g Gᵀ)[ξ] for every pair of
 /// channels, G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].

@@ -1,5 +1,5 @@
-/// Gradient clipping and parameter clamping, applied between backward and the optimiser step
-/// (clipping) or after it (clamping).
+// Gradient clipping and parameter clamping, applied between backward and the optimiser step
+// (clipping) or after it (clamping).
 
 /// Rescales the gradients of `parameters` so their joint L2 norm is at most `maxNorm`
 /// (`torch.nn.utils.clip_grad_norm_`, including its 1e-6 guard). Returns the norm before

@@ -4,10 +4,10 @@
     import Darwin
 #endif
 
-/// Adam and AdamW over parameter groups, each with its own learning rate and schedule.
-///
-/// Matches `torch.optim.Adam` / `AdamW` (bias-corrected moments; AdamW decays the weights by
-/// `lr * weightDecay` before the update, Adam adds `weightDecay * θ` to the gradient).
+// Adam and AdamW over parameter groups, each with its own learning rate and schedule.
+//
+// Matches `torch.optim.Adam` / `AdamW` (bias-corrected moments; AdamW decays the weights by
+// `lr * weightDecay` before the update, Adam adds `weightDecay * θ` to the gradient).
 
 /// Parameters that share a learning rate and schedule (CLIPDraw: points, widths, colours).
 public struct ParameterGroup {
