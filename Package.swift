@@ -73,16 +73,17 @@ let package = Package(
             ],
             swiftSettings: fastMath),
 
-        // Tests, and the helpers they share (finite-difference gradient checks).
+        // Tests, and the helpers every test target shares: temporary directories, fixture files,
+        // the tiny CLIP, finite differences.
         .target(name: "TestSupport", dependencies: ["Tensor", "Models"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SceneTests", dependencies: ["Scene", "Output"]),
+        .testTarget(name: "SceneTests", dependencies: ["Scene", "Output", "TestSupport"]),
         .testTarget(
-            name: "OutputTests", dependencies: ["Output", "Scene", "CCairo"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["Output", "Scene", "Models", "Tensor"]),
+            name: "OutputTests", dependencies: ["Output", "Scene", "CCairo", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["Output", "Scene", "Models", "Tensor", "TestSupport"]),
         .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RasterTests", dependencies: ["Raster", "Scene", "Tensor", "Output"]),
+        .testTarget(name: "RasterTests", dependencies: ["Raster", "Scene", "Tensor", "Output", "TestSupport"]),
         .testTarget(
             name: "MethodsTests", dependencies: ["Methods", "Models", "Scene", "Output", "Tensor", "TestSupport"],
             resources: [.copy("Fixtures")]),

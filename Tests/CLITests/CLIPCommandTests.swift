@@ -2,52 +2,26 @@ import Foundation
 import Models
 import Output
 import Tensor
+import TestSupport
 import XCTest
 
 /// `score`, `embed` and `models` run end to end on a small CLIP whose weights the test writes as a
 /// safetensors file, as a user's checkpoint would arrive.
-final class CLIPCommandTests: XCTestCase {
-    private var directory: URL!
+final class CLIPCommandTests: TemporaryDirectoryTestCase {
     private var weightsPath = ""
     private let architecture = CLIPArchitecture(
         vision: .transformer(width: 64, layers: 1, patchSize: 32), imageResolution: 64, embedDimension: 32,
         textWidth: 64, textLayers: 1)
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("clipcanvas-clip-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        weightsPath = directory.appendingPathComponent("tiny.safetensors").path
-        try Self.safetensors(SyntheticWeights.stateDict(for: architecture)).write(to: URL(fileURLWithPath: weightsPath))
+        try super.setUpWithError()
+        weightsPath = path("tiny.safetensors")
+        try TinyCLIP.write(architecture, to: weightsPath)
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    private var photo: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Samples/photos/chelsea.png").path
-    }
+    private var photo: String { TestFiles.sample("photos/chelsea.png") }
 
     /// A safetensors file (8-byte header length, JSON header, raw little-endian float32 data).
-    static func safetensors(_ tensors: [String: Tensor]) throws -> Data {
-        var header: [String: Any] = [:]
-        var payload = Data()
-        for name in tensors.keys.sorted() {
-            let tensor = tensors[name]!
-            let start = payload.count
-            tensor.values.withUnsafeBufferPointer { payload.append(Data(buffer: $0)) }
-            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [start, payload.count]]
-        }
-        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-        json.append(contentsOf: Array(repeating: UInt8(ascii: " "), count: (8 - json.count % 8) % 8))
-        var length = UInt64(json.count).littleEndian
-        var file = Data(bytes: &length, count: 8)
-        file.append(json)
-        file.append(payload)
-        return file
-    }
-
     func testScoreMatchesTheLibraryAndSumsToOne() throws {
         let result = try ClipCanvasBinary.run(["score", photo, "--text", "a cat", "--text", "a dog", "--model", weightsPath, "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -77,7 +51,7 @@ final class CLIPCommandTests: XCTestCase {
     }
 
     func testEmbedWritesUnitRowsToNpy() throws {
-        let output = directory.appendingPathComponent("prompts.npy").path
+        let output = path("prompts.npy")
         let result = try ClipCanvasBinary.run(["embed", "--text", "a cat", "--text", "a dog", "--model", weightsPath, "-o", output])
         XCTAssertEqual(result.status, 0, result.stderr)
         let data = try Data(contentsOf: URL(fileURLWithPath: output))
@@ -95,7 +69,7 @@ final class CLIPCommandTests: XCTestCase {
     }
 
     func testErrorsAreClearAndLeaveNoOutput() throws {
-        let output = directory.appendingPathComponent("out.npy").path
+        let output = path("out.npy")
         let missingPhoto = try ClipCanvasBinary.run(["embed", "/nonexistent/cat.png", "--model", weightsPath, "-o", output])
         XCTAssertNotEqual(missingPhoto.status, 0)
         XCTAssertTrue(missingPhoto.stderr.contains("/nonexistent/cat.png"), missingPhoto.stderr)
@@ -109,7 +83,7 @@ final class CLIPCommandTests: XCTestCase {
         XCTAssertNotEqual(emptyPrompt.status, 0)
         XCTAssertTrue(emptyPrompt.stderr.lowercased().contains("empty"), emptyPrompt.stderr)
 
-        let notWeights = directory.appendingPathComponent("notes.txt")
+        let notWeights = URL(fileURLWithPath: path("notes.txt"))
         try Data("not a checkpoint".utf8).write(to: notWeights)
         let badWeights = try ClipCanvasBinary.run(["score", photo, "--text", "a cat", "--model", notWeights.path])
         XCTAssertNotEqual(badWeights.status, 0)
@@ -118,7 +92,7 @@ final class CLIPCommandTests: XCTestCase {
 
     /// Offline, a missing known model is an error that says which file to put where.
     func testOfflineMissingModelSaysWhereToPutIt() throws {
-        let home = directory.appendingPathComponent("home").path
+        let home = path("home")
         let result = try ClipCanvasBinary.run(["score", photo, "--text", "a cat", "--model", "ViT-B/32", "--offline"], environment: ["HOME": home, "CLIPCANVAS_CACHE": home + "/cache"])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("ViT-B-32.pt") && result.stderr.contains(home + "/cache"), result.stderr)

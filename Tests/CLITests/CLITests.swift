@@ -1,37 +1,18 @@
 import Foundation
 import Output
 import Scene
+import TestSupport
 import XCTest
 
 /// Runs the built `clipcanvas` binary as a user would.
-final class CLITests: XCTestCase {
-    private var directory = ""
-
-    override func setUpWithError() throws {
-        directory =
-            FileManager.default.temporaryDirectory.appendingPathComponent("clipcanvas-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    private func path(_ name: String) -> String { directory + "/" + name }
-
-    private var waveScene: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .appendingPathComponent("Samples/scenes/wave.json").path
-    }
+final class CLITests: TemporaryDirectoryTestCase {
+    private var waveScene: String { TestFiles.sample("scenes/wave.json") }
 
     private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         try ClipCanvasBinary.run(arguments)
     }
 
-    private func contents() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
-    }
+    private func contents() throws -> [String] { try directoryContents() }
 
     func testRendersTheSampleSceneToEveryFormat() throws {
         let result = try run([

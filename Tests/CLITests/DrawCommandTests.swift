@@ -2,25 +2,18 @@ import Foundation
 import Models
 import Output
 import Scene
+import TestSupport
 import XCTest
 
 /// `clipcanvas draw` end to end with a small CLIP written as a safetensors file.
-final class DrawCommandTests: XCTestCase {
-    private var directory: URL!
+final class DrawCommandTests: TemporaryDirectoryTestCase {
     private var weightsPath = ""
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("clipcanvas-draw-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try super.setUpWithError()
         weightsPath = path("tiny.safetensors")
-        try TinyModelFile.write(to: weightsPath)
+        try TinyCLIP.write(to: weightsPath)
     }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     private func draw(_ extra: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         try ClipCanvasBinary.run(

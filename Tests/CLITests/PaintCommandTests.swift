@@ -1,29 +1,22 @@
 import Foundation
 import Models
 import Output
+import TestSupport
 import XCTest
 
 /// `clipcanvas paint` end to end with a small CLIP written as a safetensors file.
-final class PaintCommandTests: XCTestCase {
-    private var directory: URL!
+final class PaintCommandTests: TemporaryDirectoryTestCase {
     private var weightsPath = ""
     private var presetPath = ""
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("clipcanvas-paint-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try super.setUpWithError()
         weightsPath = path("tiny.safetensors")
-        try TinyModelFile.write(to: weightsPath)
+        try TinyCLIP.write(to: weightsPath)
         // A partial preset file: the clipag recipe, shrunk for a test.
         presetPath = path("small.json")
         try Data(#"{"size": 64, "patch_size": 32, "global_views": 4, "patches": 48, "init_candidates": 3}"#.utf8).write(to: URL(fileURLWithPath: presetPath))
     }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     func testPaintWritesPNGAndJPEGAndRepeatsByteForByte() throws {
         let arguments = ["paint", "a yellow flower", "--model", weightsPath, "--preset", presetPath, "--iterations", "3", "--seed", "4"]

@@ -2,29 +2,22 @@ import Foundation
 import Models
 import Output
 import Scene
+import TestSupport
 import XCTest
 
 /// `clipcanvas sketch` end to end with a small CLIP written as a safetensors file, used both as
 /// the saliency model and (on block token maps) as the geometric model.
-final class SketchCommandTests: XCTestCase {
-    private var directory: URL!
+final class SketchCommandTests: TemporaryDirectoryTestCase {
     private var weightsPath = ""
     private var photoPath = ""
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("clipcanvas-sketch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try super.setUpWithError()
         weightsPath = path("tiny.safetensors")
-        try TinyModelFile.write(to: weightsPath)
+        try TinyCLIP.write(to: weightsPath)
         photoPath = path("photo.png")
         try ImageFile.savePNG(Self.photo(width: 80, height: 64), to: photoPath)
     }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     /// A white photo with a dark diagonal band and a grey block.
     static func photo(width: Int, height: Int) -> Image {

@@ -1,23 +1,19 @@
 import Foundation
 import Models
 import Output
+import TestSupport
 import XCTest
 
 /// `clipcanvas style` end to end with a small CLIP written as a safetensors file and a small photo.
-final class StyleCommandTests: XCTestCase {
-    private var directory: URL!
+final class StyleCommandTests: TemporaryDirectoryTestCase {
     private var weightsPath = ""
     private var photoPath = ""
     private var presetPath = ""
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("clipcanvas-style-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try super.setUpWithError()
         weightsPath = path("tiny.safetensors")
-        let architecture = CLIPArchitecture(
-            vision: .transformer(width: 64, layers: 1, patchSize: 16), imageResolution: 64, embedDimension: 32,
-            textWidth: 64, textLayers: 1)
-        try CLIPCommandTests.safetensors(SyntheticWeights.stateDict(for: architecture)).write(to: URL(fileURLWithPath: weightsPath))
+        try TinyCLIP.write(to: weightsPath)
         // An 80x60 photo: ramps and a bright square.
         var pixels = [Float](repeating: 0, count: 3 * 60 * 80)
         for y in 0..<60 {
@@ -34,12 +30,6 @@ final class StyleCommandTests: XCTestCase {
         presetPath = path("small.json")
         try Data(#"{"patches": 4, "patch_size": 32, "views_per_pass": 4}"#.utf8).write(to: URL(fileURLWithPath: presetPath))
     }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     private func style(_ extra: [String], environment: [String: String]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
         try ClipCanvasBinary.run(

@@ -1,6 +1,7 @@
 import Foundation
 import Guidance
 import Tensor
+import TestSupport
 import XCTest
 
 /// Reference outputs written by `Tools/fixtures/make_augmentation_fixtures.py` (torch 2.13,
@@ -83,10 +84,7 @@ struct AugmentationFixtures: Decodable {
     let sampling: [SamplingCase]
 
     static func load() throws -> AugmentationFixtures {
-        guard let url = Bundle.module.url(forResource: "augmentations", withExtension: "json", subdirectory: "Fixtures") else {
-            throw XCTSkip("Fixtures/augmentations.json missing: run Tools/fixtures/make_augmentation_fixtures.py")
-        }
-        return try JSONDecoder().decode(AugmentationFixtures.self, from: Data(contentsOf: url))
+        try Fixtures(Bundle.module).decode(AugmentationFixtures.self, from: "augmentations.json")
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Guidance
 import Models
 import Tensor
+import TestSupport
 import XCTest
 
 /// CLIPasso's saliency pieces against `Tools/fixtures/make_saliency_fixtures.py` (the reference's
@@ -21,10 +22,7 @@ final class SaliencyTests: XCTestCase {
         let saliencyStrided: [Float]
 
         static func load() throws -> Fixture {
-            let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("saliency.json")
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            return try decoder.decode(Fixture.self, from: Data(contentsOf: url))
+            try Fixtures(Bundle.module).decode(Fixture.self, from: "saliency.json", snakeCase: true)
         }
 
         /// The photo as the reference's XDoG saw it: CLIP-normalised, [3, H, W].

@@ -8,7 +8,7 @@ import XCTest
 /// CLIPAG's pieces against references, and the method end to end on a small deterministic CLIP.
 final class CLIPAGTests: XCTestCase {
     func testDynamicThresholdMatchesTheReferenceNotebook() throws {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "dynamic_threshold", withExtension: "json", subdirectory: "Fixtures"))
+        let url = Fixtures(Bundle.module).url("dynamic_threshold.json")
         let fixture = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let cases = try XCTUnwrap(fixture["cases"] as? [[String: Any]])
         XCTAssertEqual(cases.count, 4)

@@ -4,6 +4,7 @@ import Models
 import Output
 import Scene
 import Tensor
+import TestSupport
 import XCTest
 
 /// CLIPDraw end to end through the library, on a small CLIP with deterministic weights.

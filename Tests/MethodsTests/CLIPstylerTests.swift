@@ -2,6 +2,7 @@ import Foundation
 import Methods
 import Models
 import Tensor
+import TestSupport
 import XCTest
 
 /// CLIPstyler end to end through the library, on a small CLIP with deterministic weights and a

@@ -1,5 +1,6 @@
 import Foundation
 import Output
+import TestSupport
 import XCTest
 
 final class AtomicFileTests: TemporaryDirectoryTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import Output
+import TestSupport
 import XCTest
 
 /// Damaged and mislabelled files: each must fail with an `OutputError` that names the file
@@ -43,14 +44,14 @@ final class BadInputTests: TemporaryDirectoryTestCase {
     }
 
     func testTruncatedPNG() throws {
-        let png = try Data(contentsOf: URL(fileURLWithPath: TestFiles.fixture("rgb16.png")))
+        let png = try Data(contentsOf: Fixtures(Bundle.module).url("rgb16.png"))
         for length in [8, 40, png.count / 2, png.count - 13] {
             assertLoadFails(try write("cut-\(length).png", png.prefix(length)), kind: .corruptImage, mentioning: "PNG")
         }
     }
 
     func testCorruptPNGChecksum() throws {
-        var png = try Data(contentsOf: URL(fileURLWithPath: TestFiles.fixture("rgb8.png")))
+        var png = try Data(contentsOf: Fixtures(Bundle.module).url("rgb8.png"))
         // Flip a bit inside the IDAT chunk's data so its CRC no longer matches.
         let idat = try XCTUnwrap(png.range(of: Data("IDAT".utf8)))
         png[idat.upperBound + 4] ^= 0x10
@@ -59,7 +60,7 @@ final class BadInputTests: TemporaryDirectoryTestCase {
 
     func testTruncatedJPEG() throws {
         for name in ["smooth-baseline.jpg", "smooth-progressive.jpg"] {
-            let jpeg = try Data(contentsOf: URL(fileURLWithPath: TestFiles.fixture(name)))
+            let jpeg = try Data(contentsOf: Fixtures(Bundle.module).url(name))
             for length in [3, 100, jpeg.count * 6 / 10] {
                 assertLoadFails(
                     try write("cut-\(length)-\(name)", jpeg.prefix(length)), kind: .corruptImage, mentioning: "JPEG")
@@ -78,7 +79,7 @@ final class BadInputTests: TemporaryDirectoryTestCase {
 final class DamagedImageFuzzTests: XCTestCase {
     func testEveryPrefixOfAPNGAndAJPEGIsRejected() throws {
         for name in ["rgba16-interlaced.png", "palette-alpha.png", "smooth-progressive.jpg", "orientation-6.jpg"] {
-            let data = try Data(contentsOf: URL(fileURLWithPath: TestFiles.fixture(name)))
+            let data = try Data(contentsOf: Fixtures(Bundle.module).url(name))
             for length in 0..<data.count {
                 XCTAssertThrowsError(try ImageFile.decode(data.prefix(length)), "\(name) cut to \(length) bytes") {
                     error in
@@ -95,7 +96,7 @@ final class DamagedImageFuzzTests: XCTestCase {
             return Int((state >> 33) % UInt64(bound))
         }
         for name in ["rgb8.png", "smooth-baseline.jpg", "smooth-progressive.jpg"] {
-            let original = try Data(contentsOf: URL(fileURLWithPath: TestFiles.fixture(name)))
+            let original = try Data(contentsOf: Fixtures(Bundle.module).url(name))
             for _ in 0..<300 {
                 var damaged = original
                 for _ in 0..<(1 + next(4)) {

@@ -1,10 +1,11 @@
 import Foundation
 import Output
+import TestSupport
 import XCTest
 
 /// Writing images: JPEG through libjpeg and the extension-driven `ImageFile.save`, checked by
 /// decoding what was written (the decoders are tested against Pillow and formula fixtures).
-final class ImageEncodingTests: XCTestCase {
+final class ImageEncodingTests: TemporaryDirectoryTestCase {
     /// A smooth RGB gradient: JPEG's lossy coding should keep it within a few levels.
     private func gradient(width: Int, height: Int) -> Image {
         var pixels: [Float] = []
@@ -35,16 +36,13 @@ final class ImageEncodingTests: XCTestCase {
     }
 
     func testSaveWritesEveryFormatByExtensionOrNothing() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clipcanvas-save-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         let image = gradient(width: 16, height: 12)
-        let png = directory.appendingPathComponent("a.png").path, jpeg = directory.appendingPathComponent("a.JPEG").path
+        let png = path("a.png"), jpeg = path("a.JPEG")
         try ImageFile.save(image, to: [png, jpeg])
         XCTAssertEqual(try ImageFile.load(png).pixels, try PNGCodec.decode(try PNGCodec.encode(image)).pixels)
         XCTAssertEqual(try ImageFile.load(jpeg).width, 16)
-        let bad = directory.appendingPathComponent("b.png").path
-        XCTAssertThrowsError(try ImageFile.save(image, to: [bad, directory.appendingPathComponent("b.gif").path]))
+        let bad = path("b.png")
+        XCTAssertThrowsError(try ImageFile.save(image, to: [bad, path("b.gif")]))
         XCTAssertFalse(FileManager.default.fileExists(atPath: bad), "an unknown format writes none of the files")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Output
+import TestSupport
 import XCTest
 
 /// JPEGs written by Pillow from known formulas; JPEG is lossy, so decoded values are compared
@@ -24,7 +25,7 @@ final class JPEGDecodeTests: XCTestCase {
 
     func testBaselineAndProgressiveColour() throws {
         for name in ["smooth-baseline.jpg", "smooth-progressive.jpg"] {
-            let image = try ImageFile.load(TestFiles.fixture(name))
+            let image = try ImageFile.load(Fixtures(Bundle.module).path(name))
             XCTAssertEqual([image.width, image.height, image.channels], [64, 48, 3], name)
             XCTAssertLessThan(meanAbsoluteError(image, smoothColour), 3 / 255, name)
         }
@@ -32,7 +33,7 @@ final class JPEGDecodeTests: XCTestCase {
 
     func testBaselineAndProgressiveGrey() throws {
         for name in ["smooth-grey.jpg", "smooth-grey-progressive.jpg"] {
-            let image = try ImageFile.load(TestFiles.fixture(name))
+            let image = try ImageFile.load(Fixtures(Bundle.module).path(name))
             XCTAssertEqual([image.width, image.height, image.channels], [64, 48, 1], name)
             XCTAssertLessThan(
                 meanAbsoluteError(image) { x, y, _ in (Float(255 * (2 * x + 3 * y)) / 267).rounded() / 255 }, 3 / 255,
@@ -43,8 +44,8 @@ final class JPEGDecodeTests: XCTestCase {
     /// Each orientation against Pillow's `exif_transpose` of the same file.
     func testEXIFOrientationMatchesPillow() throws {
         for orientation in 1...8 {
-            let image = try ImageFile.load(TestFiles.fixture("orientation-\(orientation).jpg"))
-            let upright = try ImageFile.load(TestFiles.fixture("orientation-\(orientation)-upright.png"))
+            let image = try ImageFile.load(Fixtures(Bundle.module).path("orientation-\(orientation).jpg"))
+            let upright = try ImageFile.load(Fixtures(Bundle.module).path("orientation-\(orientation)-upright.png"))
             let swapped = orientation >= 5
             XCTAssertEqual(image.width, swapped ? 16 : 32, "orientation \(orientation)")
             XCTAssertEqual(image.height, swapped ? 32 : 16, "orientation \(orientation)")
@@ -60,10 +61,10 @@ final class JPEGDecodeTests: XCTestCase {
         let red: [Float] = [1, 0, 0]
         let blue: [Float] = [0, 0, 1]
         let green: [Float] = [0, 1, 0]
-        let six = try ImageFile.load(TestFiles.fixture("orientation-6.jpg"))
+        let six = try ImageFile.load(Fixtures(Bundle.module).path("orientation-6.jpg"))
         assertColour(six.pixel(x: 12, y: 4), red)
         assertColour(six.pixel(x: 4, y: 4), blue)
-        let eight = try ImageFile.load(TestFiles.fixture("orientation-8.jpg"))
+        let eight = try ImageFile.load(Fixtures(Bundle.module).path("orientation-8.jpg"))
         assertColour(eight.pixel(x: 4, y: 28), red)
         assertColour(eight.pixel(x: 4, y: 4), green)
     }
@@ -79,7 +80,7 @@ final class JPEGDecodeTests: XCTestCase {
     /// Adobe CMYK (inverted ink values) converted to RGB; the quadrants use inks where every
     /// common CMYK-to-RGB formula agrees.
     func testCMYKBecomesRGB() throws {
-        let image = try ImageFile.load(TestFiles.fixture("cmyk.jpg"))
+        let image = try ImageFile.load(Fixtures(Bundle.module).path("cmyk.jpg"))
         XCTAssertEqual(image.channels, 3)
         assertColour(image.pixel(x: 3, y: 3), [0, 1, 1])
         assertColour(image.pixel(x: 12, y: 3), [1, 127 / 255, 1])

@@ -1,5 +1,6 @@
 import Foundation
 import Output
+import TestSupport
 import XCTest
 
 /// Decodes PNGs written by pypng and checks every sample against the formula they were
@@ -16,7 +17,7 @@ final class PNGDecodeTests: XCTestCase {
         _ name: String, channels: Int, expected: (Int, Int, Int) -> Float, file: StaticString = #filePath,
         line: UInt = #line
     ) throws {
-        let image = try ImageFile.load(TestFiles.fixture(name))
+        let image = try ImageFile.load(Fixtures(Bundle.module).path(name))
         XCTAssertEqual(image.width, width, name, file: file, line: line)
         XCTAssertEqual(image.height, height, name, file: file, line: line)
         XCTAssertEqual(image.channels, channels, name, file: file, line: line)

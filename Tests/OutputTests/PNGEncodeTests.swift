@@ -1,6 +1,7 @@
 import CCairo
 import Foundation
 import Output
+import TestSupport
 import XCTest
 
 final class PNGEncodeTests: TemporaryDirectoryTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import Output
+import TestSupport
 import XCTest
 
 /// The photos shipped in Samples/photos (sizes checked with Pillow).

@@ -1,6 +1,7 @@
 import Foundation
 import Output
 import Scene
+import TestSupport
 import XCTest
 
 #if canImport(FoundationXML)

@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import Scene
 import Tensor
+import TestSupport
 import XCTest
 
 /// The rasterizer's gradients against central finite differences of its own forward pass, for
@@ -59,7 +60,7 @@ final class RasterGradientTests: XCTestCase {
         ]
         for (name, tensor, step) in quantities {
             let analytic = tensor.grad?.values ?? [Float](repeating: 0, count: tensor.count)
-            let numeric = numericGradient(of: tensor, step: step) {
+            let numeric = centralDifferences(of: tensor, step: step) {
                 loss(parameters, weights, size: size, channels: channels)
             }
             let numericNorm = norm(numeric)
@@ -101,18 +102,6 @@ final class RasterGradientTests: XCTestCase {
             total += value * Double(weights.pointer[index])
         }
         return total
-    }
-
-    private func numericGradient(of tensor: Tensor, step: Float, _ loss: () -> Double) -> [Double] {
-        (0..<tensor.count).map { index in
-            let original = tensor.pointer[index]
-            tensor.pointer[index] = original + step
-            let above = loss()
-            tensor.pointer[index] = original - step
-            let below = loss()
-            tensor.pointer[index] = original
-            return (above - below) / (2 * Double(step))
-        }
     }
 
     private func dot(_ a: [Float], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + Double($1.0) * $1.1 } }

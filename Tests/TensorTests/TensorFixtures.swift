@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import TestSupport
 import XCTest
 
 /// Reference outputs written by `Tools/fixtures/make_tensor_fixtures.py` (PyTorch).
@@ -84,13 +85,10 @@ struct TensorFixtures: Decodable {
     let cases: [Case]
 
     static let shared: TensorFixtures = {
-        guard let url = Bundle.module.url(forResource: "tensor_fixtures", withExtension: "json", subdirectory: "Fixtures") else {
-            preconditionFailure("Fixtures/tensor_fixtures.json missing from the test bundle")
-        }
         do {
-            return try JSONDecoder().decode(TensorFixtures.self, from: Data(contentsOf: url))
+            return try Fixtures(Bundle.module).decode(TensorFixtures.self, from: "tensor_fixtures.json")
         } catch {
-            preconditionFailure("cannot read \(url.path): \(error)")
+            preconditionFailure("cannot read Fixtures/tensor_fixtures.json: \(error)")
         }
     }()
 

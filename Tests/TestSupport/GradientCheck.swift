@@ -7,7 +7,7 @@ import XCTest
 /// element contributes and rounding in the sum does not swamp the differences. Inputs are
 /// perturbed one element at a time (all of them for small tensors, an even sample for large
 /// ones). Fresh gradient buffers are filled with NaN during the backward pass (see
-/// `FreshGradientPoisoning`). Shared by every test target (TensorTests, GuidanceTests, …). Tolerance: float32 forward passes with step h = 1e-2 agree with the analytic gradient
+/// `FreshGradientPoisoning`). Shared by every test target through TestSupport. Tolerance: float32 forward passes with step h = 1e-2 agree with the analytic gradient
 /// to about 1e-3 relative to the gradient's scale; we allow `tolerance` (default 1e-2).
 public func checkGradients(
     _ inputs: [Tensor], tolerance: Double = 1e-2, step: Float = 1e-2, maxProbes: Int = 64,
@@ -24,18 +24,8 @@ public func checkGradients(
 
     for (inputIndex, input) in inputs.enumerated() {
         let probes = input.count <= maxProbes ? Array(0..<input.count) : (0..<maxProbes).map { $0 * input.count / maxProbes }
-        var numeric: [Double] = []
-        var exact: [Double] = []
-        for element in probes {
-            let original = input.pointer[element]
-            input.pointer[element] = original + step
-            let plus = weightedLoss()
-            input.pointer[element] = original - step
-            let minus = weightedLoss()
-            input.pointer[element] = original
-            numeric.append((plus - minus) / (2 * Double(step)))
-            exact.append(Double(analytic[inputIndex][element]))
-        }
+        let numeric = centralDifferences(of: input, at: probes, step: step, weightedLoss)
+        let exact = probes.map { Double(analytic[inputIndex][$0]) }
         let scale = max(numeric.map(abs).max() ?? 0, 1e-3)
         let worst = zip(numeric, exact).map { abs($0 - $1) }.max() ?? 0
         XCTAssertLessThan(
@@ -75,4 +65,19 @@ public func assertClose(_ actual: [Float], _ expected: [Double], tolerance: Doub
     XCTAssertEqual(actual.count, expected.count, "element count \(message)", file: file, line: line)
     let worst = zip(actual, expected).map { abs(Double($0) - $1) }.max() ?? 0
     XCTAssertLessThan(worst, tolerance, "max abs difference \(worst) \(message)", file: file, line: line)
+}
+
+/// Central difference quotients (loss(x + h) − loss(x − h)) / 2h of `loss` with respect to the
+/// `elements` of `tensor` (all of them by default), perturbing one element at a time in place and
+/// restoring it.
+public func centralDifferences(of tensor: Tensor, at elements: [Int]? = nil, step: Float, _ loss: () -> Double) -> [Double] {
+    (elements ?? Array(0..<tensor.count)).map { element in
+        let original = tensor.pointer[element]
+        tensor.pointer[element] = original + step
+        let plus = loss()
+        tensor.pointer[element] = original - step
+        let minus = loss()
+        tensor.pointer[element] = original
+        return (plus - minus) / (2 * Double(step))
+    }
 }

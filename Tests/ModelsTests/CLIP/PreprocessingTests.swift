@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Tensor
+import TestSupport
 import XCTest
 
 /// Resize + centre crop against torchvision/PIL outputs (8-bit) from
@@ -16,8 +17,7 @@ final class PreprocessingTests: XCTestCase {
     }
 
     func testMatchesPILWithinOneLevel() throws {
-        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("preprocess/clip-preprocess.json")
-        let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: url))
+        let cases = try Fixtures(Bundle.module).decode([Case].self, from: "preprocess/clip-preprocess.json")
         XCTAssertEqual(cases.count, 4)
         for testCase in cases {
             // HWC bytes -> CHW floats.

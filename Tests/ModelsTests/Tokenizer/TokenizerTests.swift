@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TestSupport
 import XCTest
 
 /// CLIPTokenizer against open_clip's tokenizer: Fixtures/tokenizer/clip_tokenizer.json, written by
@@ -39,11 +40,7 @@ final class TokenizerTests: XCTestCase {
     private static let loaded = Result { try CLIPTokenizer.standard() }
 
     private static let fixture = Result { () throws -> Fixture in
-        guard
-            let url = Bundle.module.url(
-                forResource: "clip_tokenizer", withExtension: "json", subdirectory: "Fixtures/tokenizer")
-        else { throw VocabularyError("Fixtures/tokenizer/clip_tokenizer.json is missing from the test bundle") }
-        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        try Fixtures(Bundle.module).decode(Fixture.self, from: "tokenizer/clip_tokenizer.json")
     }
 
     private var tokenizer: CLIPTokenizer { get throws { try Self.loaded.get() } }

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Tensor
+import TestSupport
 import XCTest
 
 /// The weight readers against files written by PyTorch (torch.jit.save, torch.save),
@@ -53,11 +54,8 @@ final class WeightLoaderTests: XCTestCase {
         let errors: Errors
     }
 
-    static let directory = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/weights")
-    static let expected: Expected = {
-        let data = try! Data(contentsOf: directory.appendingPathComponent("expected.json"))
-        return try! JSONDecoder().decode(Expected.self, from: data)
-    }()
+    static let directory = Fixtures(Bundle.module).url("weights")
+    static let expected: Expected = try! Fixtures(Bundle.module).decode(Expected.self, from: "weights/expected.json")
 
     private func url(_ name: String) -> URL { Self.directory.appendingPathComponent(name) }
 

@@ -1,0 +1,41 @@
+import Foundation
+import Models
+import Tensor
+
+/// A small CLIP with deterministic weights (the parity tests' generator): fast enough to run
+/// whole methods in tests, and the same on every machine.
+public enum TinyCLIP {
+    public static let architecture = CLIPArchitecture(
+        vision: .transformer(width: 64, layers: 1, patchSize: 16), imageResolution: 64, embedDimension: 32,
+        textWidth: 64, textLayers: 1)
+
+    /// A fresh model (methods release the text tower, so each run gets its own).
+    public static func model(_ architecture: CLIPArchitecture = architecture) throws -> CLIPModel {
+        try CLIPModel(weights: SyntheticWeights.stateDict(for: architecture), architecture: architecture, name: "tiny")
+    }
+
+    /// Writes the model to `path` as a safetensors checkpoint, as a user's file would arrive (the
+    /// method commands' tests run the binary on it).
+    public static func write(_ architecture: CLIPArchitecture = architecture, to path: String) throws {
+        try safetensors(SyntheticWeights.stateDict(for: architecture)).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// `tensors` in the safetensors format (float32, names sorted, header padded to 8 bytes).
+    public static func safetensors(_ tensors: [String: Tensor]) throws -> Data {
+        var header: [String: Any] = [:]
+        var payload = Data()
+        for name in tensors.keys.sorted() {
+            let tensor = tensors[name]!
+            let start = payload.count
+            tensor.values.withUnsafeBufferPointer { payload.append(Data(buffer: $0)) }
+            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [start, payload.count]]
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        json.append(contentsOf: Array(repeating: UInt8(ascii: " "), count: (8 - json.count % 8) % 8))
+        var length = UInt64(json.count).littleEndian
+        var file = Data(bytes: &length, count: 8)
+        file.append(json)
+        file.append(payload)
+        return file
+    }
+}
