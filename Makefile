@@ -1,12 +1,14 @@
 # The two commands a user needs (see README.md):
 #   make demo   install the system libraries, build, render the sample drawing
 #   make test   install the system libraries, build in release mode, run every test
-# Both are idempotent and non-interactive.
+# Both are idempotent and non-interactive. For contributors:
+#   make fixtures  regenerate every committed test fixture from the PyTorch references
+#   make lint      check the Swift sources against .swift-format
 
 SYSTEM_PACKAGES := libcairo2-dev libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev pkg-config librsvg2-bin python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test bench fixtures lint clean
 
 deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -30,6 +32,15 @@ test: deps
 
 bench: build
 	.build/release/clipcanvas bench
+
+# Every script in Tools/fixtures writes its fixtures under Tests/; in name order, which puts
+# make_clip_fixtures before make_saliency_fixtures (it reads the CLIP fixture). Needs a Python
+# with torch, torchvision, open_clip_torch, pillow, pypng, scipy, scikit-image, safetensors, ftfy.
+PYTHON ?= python3
+FIXTURE_SCRIPTS := $(sort $(wildcard Tools/fixtures/make_*.py))
+
+fixtures:
+	@for script in $(FIXTURE_SCRIPTS); do echo "$(PYTHON) $$script"; $(PYTHON) $$script || exit 1; done
 
 clean:
 	rm -rf .build out

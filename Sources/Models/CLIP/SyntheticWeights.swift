@@ -6,7 +6,7 @@ import Tensor
 /// Element `i` of tensor `name` is `center + scale * (2u − 1)` with
 /// `u = SeededGenerator.counterUniform(seed: fnv1a64(name) ^ seed, index: i)`; `center` and
 /// `scale` depend only on the name and shape (see `distribution`), chosen so activations stay of
-/// order one through every layer, as trained weights keep them. `Tools/parity/clip_parity.py`
+/// order one through every layer, as trained weights keep them. `Tools/fixtures/reference_setup.py`
 /// implements the same rule to load identical weights into the PyTorch reference.
 public enum SyntheticWeights {
     public static func stateDict(for architecture: CLIPArchitecture, seed: UInt64 = 0) -> [String: Tensor] {

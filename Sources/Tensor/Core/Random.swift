@@ -47,7 +47,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// Counter-based uniform in [0, 1): element `index` of stream `seed`, independent of order.
-    /// Mirrored by `counter_uniform` in `Tools/parity/reference_setup.py`.
+    /// Mirrored by `counter_uniform` in `Tools/fixtures/reference_setup.py`.
     public static func counterUniform(seed: UInt64, index: UInt64) -> Float {
         let bits = mix(seed &* 0x9E37_79B9_7F4A_7C15 &+ index &+ 1)
         return Float(bits >> 40) * (1.0 / 16_777_216.0)

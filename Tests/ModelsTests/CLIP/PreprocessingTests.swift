@@ -5,7 +5,7 @@ import TestSupport
 import XCTest
 
 /// Resize + centre crop against torchvision/PIL outputs (8-bit) from
-/// `Tools/parity/make_preprocess_fixtures.py`.
+/// `Tools/fixtures/make_preprocess_fixtures.py`.
 final class PreprocessingTests: XCTestCase {
     struct Case: Decodable {
         let name: String

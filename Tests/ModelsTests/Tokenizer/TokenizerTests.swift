@@ -4,7 +4,7 @@ import TestSupport
 import XCTest
 
 /// CLIPTokenizer against open_clip's tokenizer: Fixtures/tokenizer/clip_tokenizer.json, written by
-/// Tools/parity/make_tokenizer_fixtures.py, holds the reference's ids for some 650 prompts.
+/// Tools/fixtures/make_tokenizer_fixtures.py, holds the reference's ids for some 650 prompts.
 final class TokenizerTests: XCTestCase {
     private struct Fixture: Decodable {
         var reference: String

@@ -5,7 +5,7 @@ import TestSupport
 import XCTest
 
 /// The weight readers against files written by PyTorch (torch.jit.save, torch.save),
-/// safetensors and a hand-made ZIP64 writer — see `Tools/parity/make_weight_fixtures.py`.
+/// safetensors and a hand-made ZIP64 writer — see `Tools/fixtures/make_weight_fixtures.py`.
 /// `expected.json` holds every tensor's shape and float32 bit patterns, so fp16/bf16 conversion
 /// is checked bit for bit, and the numbers each bad file's error must report.
 final class WeightLoaderTests: XCTestCase {
