@@ -50,8 +50,10 @@ enum TruncatedCheckpoint {
         switch value {
         case .tensor(let tensor): storages.insert(tensor.storage)
         case .storage(let storage): storages.insert(storage)
-        case .list(let items), .tuple(let items): items.forEach { collectStorages(in: $0, into: &storages) }
-        case .dict(let entries): entries.forEach { collectStorages(in: $0.value, into: &storages) }
+        case .list(let items), .tuple(let items):
+            for item in items { collectStorages(in: item, into: &storages) }
+        case .dict(let entries):
+            for entry in entries { collectStorages(in: entry.value, into: &storages) }
         case .object(_, let state): collectStorages(in: state, into: &storages)
         case .none, .bool, .int, .float, .string, .bytes, .global: break
         }
