@@ -6,15 +6,7 @@ import TestSupport
 import XCTest
 
 /// `clipcanvas draw` end to end with a small CLIP written as a safetensors file.
-final class DrawCommandTests: TemporaryDirectoryTestCase {
-    private var weightsPath = ""
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        weightsPath = path("tiny.safetensors")
-        try TinyCLIP.write(to: weightsPath)
-    }
-
+final class DrawCommandTests: TinyModelTestCase {
     private func draw(_ extra: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         try ClipCanvasBinary.run(
             ["draw", "a lighthouse", "--model", weightsPath, "--paths", "16", "--canvas", "64", "--iterations", "8"] + extra)

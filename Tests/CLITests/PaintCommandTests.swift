@@ -5,14 +5,11 @@ import TestSupport
 import XCTest
 
 /// `clipcanvas paint` end to end with a small CLIP written as a safetensors file.
-final class PaintCommandTests: TemporaryDirectoryTestCase {
-    private var weightsPath = ""
+final class PaintCommandTests: TinyModelTestCase {
     private var presetPath = ""
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        weightsPath = path("tiny.safetensors")
-        try TinyCLIP.write(to: weightsPath)
         // A partial preset file: the clipag recipe, shrunk for a test.
         presetPath = path("small.json")
         try Data(#"{"size": 64, "patch_size": 32, "global_views": 4, "patches": 48, "init_candidates": 3}"#.utf8).write(to: URL(fileURLWithPath: presetPath))

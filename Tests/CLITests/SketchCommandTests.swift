@@ -7,14 +7,11 @@ import XCTest
 
 /// `clipcanvas sketch` end to end with a small CLIP written as a safetensors file, used both as
 /// the saliency model and (on block token maps) as the geometric model.
-final class SketchCommandTests: TemporaryDirectoryTestCase {
-    private var weightsPath = ""
+final class SketchCommandTests: TinyModelTestCase {
     private var photoPath = ""
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        weightsPath = path("tiny.safetensors")
-        try TinyCLIP.write(to: weightsPath)
         photoPath = path("photo.png")
         try ImageFile.savePNG(Self.photo(width: 80, height: 64), to: photoPath)
     }

@@ -5,15 +5,12 @@ import TestSupport
 import XCTest
 
 /// `clipcanvas style` end to end with a small CLIP written as a safetensors file and a small photo.
-final class StyleCommandTests: TemporaryDirectoryTestCase {
-    private var weightsPath = ""
+final class StyleCommandTests: TinyModelTestCase {
     private var photoPath = ""
     private var presetPath = ""
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        weightsPath = path("tiny.safetensors")
-        try TinyCLIP.write(to: weightsPath)
         // An 80x60 photo: ramps and a bright square.
         var pixels = [Float](repeating: 0, count: 3 * 60 * 80)
         for y in 0..<60 {

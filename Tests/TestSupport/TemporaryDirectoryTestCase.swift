@@ -33,3 +33,15 @@ open class TemporaryDirectoryTestCase: XCTestCase {
         try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
     }
 }
+
+/// A temporary directory holding the tiny CLIP as a safetensors file (`weightsPath`), for tests
+/// that run the binary with `--model`.
+open class TinyModelTestCase: TemporaryDirectoryTestCase {
+    public private(set) var weightsPath = ""
+
+    open override func setUpWithError() throws {
+        try super.setUpWithError()
+        weightsPath = path("tiny.safetensors")
+        try TinyCLIP.write(to: weightsPath)
+    }
+}
