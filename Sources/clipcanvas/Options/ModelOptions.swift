@@ -25,4 +25,7 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-extension CLIPArchitecture.Activation: ExpressibleByArgument {}
+extension CLIPArchitecture.Activation: ExpressibleByArgument {
+    /// The values the help and a refused value list.
+    public static var allValueStrings: [String] { [Self.quickGELU, .gelu].map(\.rawValue) }
+}
