@@ -20,7 +20,8 @@ public final class CLIPDraw: IterativeMethod {
 
     private let model: CLIPModel
     private let parameters: SceneParameters
-    private let optimizer: Adam
+    /// Points, widths, colours.
+    private let optimizers: [Adam]
     private let augmentation: PerspectiveCropAugmentation
     private let palette: PaletteProjection?
     /// Unit text embeddings [prompts, embed]: the prompt first, then the negatives.
@@ -68,14 +69,20 @@ public final class CLIPDraw: IterativeMethod {
         parameters = SceneParameters(scene, optimising: hasFills ? .all : [.points, .strokeWidths, .strokeColors])
         let colors = [parameters.strokeColors, parameters.fillColors].filter(\.requiresGrad)
         let schedule = configuration.pointSchedule.map {
-            // The reference lowers the rate after step int(fraction · N), so it applies from the next.
-            LearningRateSchedule.Threshold(atStep: Int($0.fraction * Float(configuration.iterations)) + 1, factor: $0.factor)
+            // kvfrans/clipdraw predict.py sets the rate at the top of the loop, `if t ==
+            // int(args.num_iter * 0.5): g['lr'] = 0.4`, so step t (counted from 0, as the
+            // schedule counts completed steps) is the first at the lower rate.
+            LearningRateSchedule.Threshold(atStep: Int($0.fraction * Float(configuration.iterations)), factor: $0.factor)
         }
-        optimizer = Adam(groups: [
-            ParameterGroup([parameters.points], learningRate: configuration.pointLearningRate, schedule: .thresholds(schedule)),
-            ParameterGroup([parameters.strokeWidths], learningRate: configuration.widthLearningRate),
-            ParameterGroup(colors, learningRate: configuration.colorLearningRate),
-        ])
+        // Three optimisers, as predict.py's points_optim, width_optim and color_optim. The
+        // reference's widths are radii with Adam's eps = 1e-8; on full widths (twice the radius,
+        // gradient halved) the same steps need eps = 0.5e-8, which matters for strokes whose
+        // width gradient is near eps.
+        optimizers = [
+            Adam(groups: [ParameterGroup([parameters.points], learningRate: configuration.pointLearningRate, schedule: .thresholds(schedule))]),
+            Adam(groups: [ParameterGroup([parameters.strokeWidths], learningRate: configuration.widthLearningRate)], epsilon: 0.5e-8),
+            Adam(groups: [ParameterGroup(colors, learningRate: configuration.colorLearningRate)]),
+        ]
         let paletteColors = try configuration.paletteColors()
         palette = paletteColors.isEmpty ? nil : PaletteProjection(palette: paletteColors)
         augmentation = .clipDraw(
@@ -152,7 +159,7 @@ public final class CLIPDraw: IterativeMethod {
     /// Adam on the three groups from the gradients the parameters hold, then the clamps.
     @_spi(StepParity)
     public func update() {
-        optimizer.update()
+        for optimizer in optimizers { optimizer.update() }
         clampParameters()
     }
 
