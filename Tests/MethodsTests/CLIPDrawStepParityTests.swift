@@ -12,8 +12,8 @@ import XCTest
 /// image our rasterizer makes of the current drawing, and the comparison runs from the image on:
 /// - the loss per term (each copy's cosine to the prompt and to each negative) within 1e-4;
 /// - the image gradient (the reference's, in float64) within 1e-3, on every 11th element and its norm;
-/// - the points, widths and colours after Adam, the point-rate schedule and the clamps, given the
-///   same parameter gradient, within 1e-3 — over 3 steps of a 3-step run, so both schedule
+/// - the update of the points, widths and colours (Adam, the point-rate schedule, the clamps), given
+///   the same parameter gradient, within 1e-3 of the largest update, and the values after it — over 3 steps of a 3-step run, so both schedule
 ///   thresholds (after int(0.5·3) = 1 and int(0.75·3) = 2 steps) fall inside.
 /// The parameter gradients are what our rasterizer's backward makes of our image gradient (the
 /// record step below writes them for the script); the reference applies its optimisers to them.
@@ -71,9 +71,14 @@ final class CLIPDrawStepParityTests: XCTestCase {
                 let given = try fixture.tensor("\(name)_gradient\(step)").reshaped(tensor.shape)
                 (tensor * given).sum().backward()
             }
+            let before = Self.state(parameters)
             drawing.update()
-            for (name, values) in Self.state(parameters) {
-                assertStepParity(values, fixture.values("\(name)\(step + 1)"), relative: 1e-3, "clipdraw step \(step) \(name) after the update")
+            // The update itself (after − before, against the reference's), then the values.
+            for (name, after) in Self.state(parameters) {
+                let update = zip(after, before[name]!).map { $0 - $1 }
+                let expected = zip(fixture.values("\(name)\(step + 1)"), fixture.values("\(name)\(step)")).map { $0 - $1 }
+                assertStepParity(update, expected, relative: 1e-3, "clipdraw step \(step) \(name) update")
+                assertStepParity(after, fixture.values("\(name)\(step + 1)"), relative: 1e-3, "clipdraw step \(step) \(name) after the update")
             }
         }
     }
