@@ -106,7 +106,7 @@ final class CLIPDrawTests: XCTestCase {
                 Path(points: [Point(10, 10), Point(20, 30), Point(40, 10), Point(80, 40)], strokeColor: RGBA(1, 0, 0, 1), strokeWidth: 4),
                 Path(
                     points: [Point(50, 5), Point(60, 5), Point(70, 20), Point(60, 40), Point(50, 40), Point(45, 20)], isClosed: true,
-                    strokeColor: nil, fillColor: RGBA(0, 0, 1, 1)),
+                    strokeColor: nil, fillColor: RGBA(0.2, 0.3, 0.8, 0.9)),
             ])
         var startRecipe = try recipe(iterations: 5, paths: 3)
         startRecipe.background = "white"
@@ -117,7 +117,7 @@ final class CLIPDrawTests: XCTestCase {
         XCTAssertEqual(scene.paths.count, 5)
         XCTAssertEqual(scene.paths[1].isClosed, true)
         XCTAssertNil(scene.paths[1].strokeColor)
-        XCTAssertNotEqual(scene.paths[1].fillColor, RGBA(0, 0, 1, 1), "fills of the start drawing are optimised too")
+        XCTAssertNotEqual(scene.paths[1].fillColor, RGBA(0.2, 0.3, 0.8, 0.9), "fills of the start drawing are optimised too")
         XCTAssertNotEqual(scene.paths[0].points, start.paths[0].points)
     }
 

@@ -85,20 +85,74 @@ public final class CLIPAG: IterativeMethod {
     public var bestImage: Tensor { best.value ?? currentImage }
 
     public func step() -> IterationReport {
+        let size = configuration.size
+        let global = configuration.globalViews > 0
+            ? augmentation.sampleGlobalViews(channels: 3, height: size, width: size, generator: &generator) : nil
+        let patches = configuration.patchCount > 0
+            ? augmentation.samplePatchViews(channels: 3, height: size, width: size, generator: &generator) : nil
+        return step(global: global, patches: patches)
+    }
+
+    /// One step with the given random draws (`nil` where the recipe has no views of that kind);
+    /// `step()` is this with fresh draws. It is `objective` on a cut at the current image, then
+    /// `update` with the gradient gathered there (the step parity tests hold each part to the
+    /// reference and this composition to the parts).
+    @_spi(StepParity)
+    public func step(global: CLIPAGAugmentation.GlobalDraw?, patches: CLIPAGAugmentation.PatchDraw?) -> IterationReport {
         precondition(!isFinished, "the run is complete")
         var clock = StageClock()
         let image = composedImage()
-        // Views of a cut at the image: every view's gradient gathers there, then flows once into
-        // the pyramid (if any).
+        let size = configuration.size
         let cut = image.detached()
         cut.requiresGrad = true
-        let size = configuration.size, resolution = model.imageResolution
+        let terms = objective(cut, global: global, patches: patches, clock: &clock)
+        let evaluated = Tensor(shape: [3, size, size], values: image.values)
+        clock.measure("update") {
+            update(imageGradient: cut.grad, image: image)
+        }
+        // The reference ranks images by the whole-image loss alone.
+        let ranking = configuration.globalViews > 0 ? terms.global : terms.patch
+        let improved = best.offer(ranking, evaluated)
+        completedIterations += 1
+        return IterationReport(
+            iteration: completedIterations, iterations: iterations, loss: terms.total, similarity: terms.similarity,
+            bestLoss: best.loss!, improved: improved, stages: clock.stages)
+    }
+
+    /// The loss terms of one step.
+    @_spi(StepParity)
+    public struct Terms {
+        /// mean(1 − cos) over the global views and over the patches, unweighted.
+        public var global: Float
+        public var patch: Float
+        /// The weighted total-variation term (0 when off).
+        public var smoothness: Float
+        /// globalWeight · global + patchWeight · patch + smoothness.
+        public var total: Float
+        /// Mean cosine of the global views (nil without global views).
+        public var similarity: Float?
+    }
+
+    /// The loss of `image` [1, 3, size, size] (a leaf that requires gradients, where the gradient
+    /// of the total gathers) under the given draws. As the royg27/CLIPAG notebook's `generate`:
+    /// `clip_loss = (1 - cosine_similarity(image_features, target)).mean()` over the global views
+    /// and `patch_loss` likewise over the patches, `loss = lambda_clip_loss · clip_loss +
+    /// lambda_patch_loss · patch_loss`.
+    @_spi(StepParity)
+    public func objective(_ image: Tensor, global: CLIPAGAugmentation.GlobalDraw?, patches: CLIPAGAugmentation.PatchDraw?) -> Terms {
+        var clock = StageClock()
+        return objective(image, global: global, patches: patches, clock: &clock)
+    }
+
+    private func objective(_ cut: Tensor, global: CLIPAGAugmentation.GlobalDraw?, patches: CLIPAGAugmentation.PatchDraw?, clock: inout StageClock) -> Terms {
+        // Views of a cut at the image: every view's gradient gathers there, then flows once into
+        // the pyramid (if any).
+        let resolution = model.imageResolution
         var globalLoss: Float = 0, patchLoss: Float = 0
         var similarity: Float?
-        if configuration.globalViews > 0 {
-            let draw = clock.measure("augment") { augmentation.sampleGlobalViews(channels: 3, height: size, width: size, generator: &generator) }
-            var globalViews = clock.measure("augment") { augmentation.globalViews(cut, draw) }
-            if size != resolution {
+        if let global {
+            var globalViews = clock.measure("augment") { augmentation.globalViews(cut, global) }
+            if configuration.size != resolution {
                 globalViews = resize(globalViews, height: resolution, width: resolution, mode: .bilinear)
             }
             let result = clock.measure("clip forward+backward") {
@@ -109,9 +163,8 @@ public final class CLIPAG: IterativeMethod {
             globalLoss = result.loss / configuration.globalWeight
             similarity = result.cosines.reduce(0, +) / Float(result.cosines.count)
         }
-        if configuration.patchCount > 0 {
-            let draw = clock.measure("augment") { augmentation.samplePatchViews(channels: 3, height: size, width: size, generator: &generator) }
-            let patchViews = clock.measure("augment") { augmentation.patchViews(cut, draw) }
+        if let patches {
+            let patchViews = clock.measure("augment") { augmentation.patchViews(cut, patches) }
             patchLoss = clock.measure("clip forward+backward") {
                 views.backward(patchViews, text: text, weight: configuration.patchWeight) { cosines in
                     (1 - cosines).sum() * (1 / Float(configuration.patchCount))
@@ -124,21 +177,23 @@ public final class CLIPAG: IterativeMethod {
             smoothness = term.item
             term.backward()
         }
-        let evaluated = Tensor(shape: [3, size, size], values: image.values)
-        clock.measure("update") {
-            if let gradient = cut.grad { (image * gradient).sum().backward() }
-            if configuration.gradientClip > 0 { _ = clipGradientNorm(parameters, maxNorm: configuration.gradientClip) }
-            optimizer.update()
-            projectIntoRange()
-        }
-        let loss = configuration.globalWeight * globalLoss + configuration.patchWeight * patchLoss + smoothness
-        // The reference ranks images by the whole-image loss alone.
-        let ranking = configuration.globalViews > 0 ? globalLoss : patchLoss
-        let improved = best.offer(ranking, evaluated)
-        completedIterations += 1
-        return IterationReport(
-            iteration: completedIterations, iterations: iterations, loss: loss, similarity: similarity, bestLoss: best.loss!,
-            improved: improved, stages: clock.stages)
+        let total = configuration.globalWeight * globalLoss + configuration.patchWeight * patchLoss + smoothness
+        return Terms(global: globalLoss, patch: patchLoss, smoothness: smoothness, total: total, similarity: similarity)
+    }
+
+    /// One update from the loss's gradient with respect to the image [1, 3, size, size]: into the
+    /// parameters (the pixels, or the pyramid levels), clipped to the recipe's norm, AdamW, then
+    /// the projection into range (the notebook's `clip_grad_norm_`, `opt.step()`, `dynamic_thresh`).
+    @_spi(StepParity)
+    public func update(imageGradient: Tensor) {
+        update(imageGradient: imageGradient, image: composedImage())
+    }
+
+    private func update(imageGradient: Tensor?, image: Tensor) {
+        if let imageGradient { (image * imageGradient).sum().backward() }
+        if configuration.gradientClip > 0 { _ = clipGradientNorm(parameters, maxNorm: configuration.gradientClip) }
+        optimizer.update()
+        projectIntoRange()
     }
 
     /// The image [1, 3, size, size] the parameters describe (with its graph to them).

@@ -20,7 +20,8 @@ public final class CLIPDraw: IterativeMethod {
 
     private let model: CLIPModel
     private let parameters: SceneParameters
-    private let optimizer: Adam
+    /// Points, widths, colours.
+    private let optimizers: [Adam]
     private let augmentation: PerspectiveCropAugmentation
     private let palette: PaletteProjection?
     /// Unit text embeddings [prompts, embed]: the prompt first, then the negatives.
@@ -68,14 +69,20 @@ public final class CLIPDraw: IterativeMethod {
         parameters = SceneParameters(scene, optimising: hasFills ? .all : [.points, .strokeWidths, .strokeColors])
         let colors = [parameters.strokeColors, parameters.fillColors].filter(\.requiresGrad)
         let schedule = configuration.pointSchedule.map {
-            // The reference lowers the rate after step int(fraction · N), so it applies from the next.
-            LearningRateSchedule.Threshold(atStep: Int($0.fraction * Float(configuration.iterations)) + 1, factor: $0.factor)
+            // kvfrans/clipdraw predict.py sets the rate at the top of the loop, `if t ==
+            // int(args.num_iter * 0.5): g['lr'] = 0.4`, so step t (counted from 0, as the
+            // schedule counts completed steps) is the first at the lower rate.
+            LearningRateSchedule.Threshold(atStep: Int($0.fraction * Float(configuration.iterations)), factor: $0.factor)
         }
-        optimizer = Adam(groups: [
-            ParameterGroup([parameters.points], learningRate: configuration.pointLearningRate, schedule: .thresholds(schedule)),
-            ParameterGroup([parameters.strokeWidths], learningRate: configuration.widthLearningRate),
-            ParameterGroup(colors, learningRate: configuration.colorLearningRate),
-        ])
+        // Three optimisers, as predict.py's points_optim, width_optim and color_optim. The
+        // reference's widths are radii with Adam's eps = 1e-8; on full widths (twice the radius,
+        // gradient halved) the same steps need eps = 0.5e-8, which matters for strokes whose
+        // width gradient is near eps.
+        optimizers = [
+            Adam(groups: [ParameterGroup([parameters.points], learningRate: configuration.pointLearningRate, schedule: .thresholds(schedule))]),
+            Adam(groups: [ParameterGroup([parameters.strokeWidths], learningRate: configuration.widthLearningRate)], epsilon: 0.5e-8),
+            Adam(groups: [ParameterGroup(colors, learningRate: configuration.colorLearningRate)]),
+        ]
         let paletteColors = try configuration.paletteColors()
         palette = paletteColors.isEmpty ? nil : PaletteProjection(palette: paletteColors)
         augmentation = .clipDraw(
@@ -92,17 +99,19 @@ public final class CLIPDraw: IterativeMethod {
     public var bestScene: Scene { best.value ?? currentScene }
 
     public func step() -> IterationReport {
+        step(augmentation.sample(imageHeight: rasterHeight, imageWidth: rasterWidth, generator: &generator))
+    }
+
+    /// One step with the given augmentation draw; `step()` is this with a fresh draw. It is
+    /// `renderedImage()`, `objective`, the backward pass and `update()` in that order (the step
+    /// parity tests hold each part to the reference and this composition to the parts).
+    @_spi(StepParity)
+    public func step(_ draw: PerspectiveCropAugmentation.Draw) -> IterationReport {
         precondition(!isFinished, "the run is complete")
         var clock = StageClock()
         let drawn = drawnParameters()
-        let image = clock.measure("render") {
-            rasterize(drawn, width: rasterWidth, height: rasterHeight).reshaped([1, 3, rasterHeight, rasterWidth])
-        }
-        let views = clock.measure("augment") { augmentation(image, generator: &generator) }
-        let cosines = clock.measure("clip forward") {
-            matmul(l2Normalize(model.imageEmbedding(views)), textEmbeddings, transposeB: true)
-        }
-        let loss = (cosines * promptWeights).sum()
+        let image = clock.measure("render") { render(drawn) }
+        let (loss, cosines) = objective(image, draw, clock: &clock)
         let lossValue = loss.item
         let promptCount = textEmbeddings.shape[0]
         let cosineValues = cosines.values
@@ -110,14 +119,51 @@ public final class CLIPDraw: IterativeMethod {
             / Float(configuration.augmentations)
         let improved = best.offer(lossValue, drawn.scene)
         clock.measure("backward") { loss.backward() }
-        clock.measure("update") {
-            optimizer.update()
-            clampParameters()
-        }
+        clock.measure("update") { update() }
         completedIterations += 1
         return IterationReport(
             iteration: completedIterations, iterations: iterations, loss: lossValue, similarity: similarity,
             bestLoss: best.loss!, improved: improved, stages: clock.stages)
+    }
+
+    /// The current drawing rendered [1, 3, H, W], on the tape back to the optimised parameters.
+    @_spi(StepParity)
+    public func renderedImage() -> Tensor {
+        render(drawnParameters())
+    }
+
+    /// The parameters Adam moves (points, full stroke widths, colours): their gradients after a
+    /// backward pass are what `update()` consumes.
+    @_spi(StepParity)
+    public var optimisedParameters: SceneParameters { parameters }
+
+    /// The loss of `image` [1, 3, H, W] under `draw`, and the cosines [copies, prompts]. As
+    /// kvfrans/clipdraw predict.py's loop: the copies (perspective, then resized crop, then
+    /// normalisation) go through CLIP as one batch, and the loss is, summed over the copies,
+    /// −cos(prompt) + Σ weight · cos(negative).
+    @_spi(StepParity)
+    public func objective(_ image: Tensor, _ draw: PerspectiveCropAugmentation.Draw) -> (loss: Tensor, cosines: Tensor) {
+        var clock = StageClock()
+        return objective(image, draw, clock: &clock)
+    }
+
+    private func objective(_ image: Tensor, _ draw: PerspectiveCropAugmentation.Draw, clock: inout StageClock) -> (loss: Tensor, cosines: Tensor) {
+        let views = clock.measure("augment") { augmentation.apply(image, draw) }
+        let cosines = clock.measure("clip forward") {
+            matmul(l2Normalize(model.imageEmbedding(views)), textEmbeddings, transposeB: true)
+        }
+        return ((cosines * promptWeights).sum(), cosines)
+    }
+
+    /// Adam on the three groups from the gradients the parameters hold, then the clamps.
+    @_spi(StepParity)
+    public func update() {
+        for optimizer in optimizers { optimizer.update() }
+        clampParameters()
+    }
+
+    private func render(_ drawn: SceneParameters) -> Tensor {
+        rasterize(drawn, width: rasterWidth, height: rasterHeight).reshaped([1, 3, rasterHeight, rasterWidth])
     }
 
     /// The parameters as drawn: colours snapped to the palette, if there is one.
