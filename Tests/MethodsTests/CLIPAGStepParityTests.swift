@@ -3,6 +3,7 @@ import Guidance
 @_spi(StepParity) import Methods
 import Models
 import Tensor
+import TestSupport
 import XCTest
 
 /// CLIPAG step by step against the reference notebook (royg27/CLIPAG, CLIPAG_T2I.ipynb,

@@ -4,6 +4,7 @@ import Guidance
 import Models
 import Raster
 import Tensor
+import TestSupport
 import XCTest
 
 /// CLIPDraw step by step against the reference (kvfrans/clipdraw predict.py), replayed by

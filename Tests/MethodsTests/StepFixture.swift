@@ -1,6 +1,7 @@
 import Foundation
 import Guidance
 import Tensor
+import TestSupport
 import XCTest
 
 /// A step-parity fixture written by a `Tools/fixtures/make_*_step_fixtures.py` script: float32
@@ -18,7 +19,7 @@ struct StepFixture {
     private let values: [Float]
 
     init(_ stem: String) throws {
-        let directory = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        let directory = Fixtures(Bundle.module).directory
         let index = try Data(contentsOf: directory.appendingPathComponent(stem + ".json"))
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: index) as? [String: Any])
         metadata = try XCTUnwrap(object["metadata"] as? [String: Any])
