@@ -21,13 +21,13 @@ struct Draw: ParsableCommand {
 
     @OptionGroup var common: MethodOptions
 
-    @Option(help: "Number of random strokes (with --init: strokes added to the drawing's own; default 0 then).")
+    @Option(help: "Number of random strokes, at most \(CLIPDraw.Configuration.maximumPaths) (with --init: strokes added to the drawing's own; default 0 then).")
     var paths: Int?
 
     @Option(help: "Cubic segments per stroke: N or MIN-MAX (preset: 1-3).")
     var segments: String?
 
-    @Option(help: "Augmented copies of the drawing per step.")
+    @Option(help: "Augmented copies of the drawing per step, at most \(CLIPDraw.Configuration.maximumAugmentations).")
     var augmentations: Int?
 
     @Option(help: "Canvas side in pixels (with --init: the longer side the drawing is rendered at).")
@@ -78,6 +78,7 @@ struct Draw: ParsableCommand {
             throw ValidationError("--segments takes N or MIN-MAX with 1 <= MIN <= MAX, got \(segments)")
         }
         try common.checkOutputs(allowed: SceneExport.Format.allCases.map(\.rawValue))
+        try common.checkNotOverwriting([initial])
     }
 
     static func segmentRange(_ text: String) -> ClosedRange<Int>? {
@@ -113,20 +114,30 @@ struct Draw: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            Interrupt.install()
             let configuration = try drawConfiguration()
+            let session = MethodSession(options: common)
             let start = try initial.map { path -> Scene in
                 let loaded = try SceneFile.load(path)
                 for warning in loaded.warnings { printToStandardError("warning: \(path): \(warning)") }
                 return loaded.scene
             }
-            let model = try common.modelOptions.load(defaultModel: configuration.model)
+            let advice = "use fewer --augmentations or --paths, or a smaller --canvas"
+            let modelName = common.modelOptions.model ?? configuration.model
+            if let architecture = MemoryBudget.architecture(named: modelName) {
+                try MemoryBudget.check(configuration.memoryEstimate(architecture: architecture), advice: advice)
+            }
+            let model = try common.modelOptions.load(defaultModel: configuration.model, note: session.display.note)
+            try MemoryBudget.check(configuration.memoryEstimate(architecture: model.architecture), advice: advice)
+            try Interrupt.stopIfRequested(during: "loading the model")
             let drawing = try CLIPDraw(prompt: prompt, configuration: configuration, model: model, seed: common.seed, start: start)
-            let session = MethodSession(options: common)
+            try Interrupt.stopIfRequested(during: "encoding the prompt")
             session.warnTruncated(drawing.truncatedPrompts)
             try session.run(
                 drawing, name: "draw", model: common.modelOptions.model ?? configuration.model,
                 snapshot: { drawing, base in try .scene(drawing.currentScene, base: base) },
                 writeResult: { drawing in
+                    try FiniteOutput.check(drawing.bestScene)
                     try SceneExport.write(drawing.bestScene, to: common.output, longerSide: common.size)
                     return common.output
                 })

@@ -22,18 +22,22 @@ struct ModelOptions: ParsableArguments {
 
     /// Resolves, downloads if needed (with a progress bar on stderr) and builds the model named by
     /// `--model`, else `defaultModel` (a method's preset names its model).
-    func load(defaultModel: String = "ViT-B/32") throws -> CLIPModel {
-        try load(named: model ?? defaultModel)
+    func load(defaultModel: String = "ViT-B/32", note: ((String) -> Void)? = nil) throws -> CLIPModel {
+        try load(named: model ?? defaultModel, note: note)
     }
 
     /// Builds the model `model` (a name or a file) with these options' `--activation` and
     /// `--offline`: for commands that run a second model (sketch's geometric model).
-    func load(named model: String) throws -> CLIPModel {
+    /// `note` hears what is happening (loading takes seconds): the file and its size.
+    func load(named model: String, note: ((String) -> Void)? = nil) throws -> CLIPModel {
         let store = ModelStore()
         let progress = DownloadProgress(label: model)
         let file = try store.resolve(model, allowDownload: !offline) { written, total in progress.update(written, total) }
         progress.finish()
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? nil
+        note?("loading \(model)" + (model == file.path ? "" : " from \(file.path)") + (bytes.map { String(format: " (%.0f MB)", Double($0) / 1e6) } ?? "") + "…")
         let weights = try StateDict.load(file)
+        try weights.checkFinite()
         let chosen = activation.flatMap(CLIPArchitecture.Activation.init(rawValue:)) ?? weights.activation ?? .quickGELU
         return try CLIPModel(weights: weights.tensors, name: file.lastPathComponent, activation: chosen)
     }

@@ -32,10 +32,10 @@ struct Paint: ParsableCommand {
     @Option(help: "Weight of a total-variation smoothness term (preset: 0).")
     var tv: Float?
 
-    @Option(help: "Whole-image views per step.")
+    @Option(help: "Whole-image views per step, at most \(CLIPAG.Configuration.maximumViews).")
     var views: Int?
 
-    @Option(help: "Random patches per step at 224 pixels (scaled with the image area).")
+    @Option(help: "Random patches per step at 224 pixels (scaled with the image area), at most \(CLIPAG.Configuration.maximumViews).")
     var patches: Int?
 
     @OptionGroup var result: ImageResultOptions
@@ -48,6 +48,7 @@ struct Paint: ParsableCommand {
         if let views, views < 0 { throw ValidationError("--views cannot be negative, got \(views)") }
         if let patches, patches < 0 { throw ValidationError("--patches cannot be negative, got \(patches)") }
         try common.checkOutputs(allowed: ImageResultOptions.formats)
+        try common.checkNotOverwriting([initial])
     }
 
     func paintConfiguration() throws -> CLIPAG.Configuration {
@@ -63,12 +64,23 @@ struct Paint: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            Interrupt.install()
             let configuration = try paintConfiguration()
+            let session = MethodSession(options: common)
             let start = try initial.map { try ImageFile.load($0).compositedOnWhite().tensor }
             let modelName = common.modelOptions.model ?? configuration.model
-            let model = try common.modelOptions.load(defaultModel: configuration.model)
+            let advice = "use fewer --views or --patches, or a smaller --size"
+            if let architecture = MemoryBudget.architecture(named: modelName) {
+                try MemoryBudget.check(configuration.memoryEstimate(architecture: architecture), advice: advice)
+            }
+            let model = try common.modelOptions.load(defaultModel: configuration.model, note: session.display.note)
+            try MemoryBudget.check(configuration.memoryEstimate(architecture: model.architecture), advice: advice)
+            try Interrupt.stopIfRequested(during: "loading the model")
+            if start == nil {
+                session.display.note("choosing the start: the best of \(plural(configuration.initCandidates, "smooth random field")) by CLIP score…")
+            }
             let painting = try CLIPAG(prompt: prompt, configuration: configuration, model: model, seed: common.seed, start: start)
-            let session = MethodSession(options: common)
+            try Interrupt.stopIfRequested(during: "choosing the start image")
             if !modelName.lowercased().contains("clipag") {
                 session.display.warning(
                     "\(modelName) is not the robust CLIPAG checkpoint; ordinary CLIP weights tend to paint adversarial texture (try --param pyramid --tv 0.1, or --model CLIPAG_ViTB32.pt)")
@@ -77,7 +89,10 @@ struct Paint: ParsableCommand {
             try session.run(
                 painting, name: "paint", model: modelName,
                 snapshot: { painting, base in try .image(painting.currentImage, base: base) },
-                writeResult: { painting in try result.write(painting.bestImage, to: common.output) })
+                writeResult: { painting in
+                    try FiniteOutput.check(painting.bestImage, "the painting")
+                    return try result.write(painting.bestImage, to: common.output)
+                })
         }
     }
 }

@@ -26,13 +26,13 @@ struct Sketch: ParsableCommand {
 
     @OptionGroup var common: MethodOptions
 
-    @Option(help: "Strokes in the sketch (preset: 16); fewer is more abstract.")
+    @Option(help: "Strokes in the sketch, at most \(CLIPasso.Configuration.maximumStrokes) (preset: 16); fewer is more abstract.")
     var strokes: Int?
 
-    @Option(help: "Several abstraction levels in one run, e.g. 4,8,16,32 (they share the photo's features and saliency).")
+    @Option(help: "Several abstraction levels in one run, e.g. 4,8,16,32 (they share the photo's features and saliency; at most \(Self.maximumLevels)).")
     var abstractions: String?
 
-    @Option(help: "Independent runs with seeds SEED, SEED+1000, …; the lowest evaluation loss wins (the reference uses 3).")
+    @Option(help: "Independent runs with seeds SEED, SEED+1000, …, at most \(CLIPasso.Configuration.maximumSeeds); the lowest evaluation loss wins (the reference uses 3).")
     var seeds: Int?
 
     @Flag(help: "Pad a non-square photo onto a white square instead of centre-cropping it.")
@@ -74,6 +74,10 @@ struct Sketch: ParsableCommand {
                 throw ValidationError("--abstractions takes stroke counts of at least 1, e.g. 4,8,16,32; got \(abstractions)")
             }
             guard Set(levels).count == levels.count else { throw ValidationError("--abstractions repeats a level: \(abstractions)") }
+            guard levels.count <= Self.maximumLevels, levels.allSatisfy({ $0 <= CLIPasso.Configuration.maximumStrokes }) else {
+                throw ValidationError(
+                    "--abstractions takes at most \(Self.maximumLevels) levels of at most \(CLIPasso.Configuration.maximumStrokes) strokes; got \(abstractions)")
+            }
             if strokes != nil { throw ValidationError("--strokes and --abstractions exclude each other") }
         }
         if let geometricLayers, Self.integers(geometricLayers).map({ $0.allSatisfy { $0 >= 0 } }) != true {
@@ -82,6 +86,7 @@ struct Sketch: ParsableCommand {
         if fast && common.preset != nil { throw ValidationError("--fast is the preset clipasso-fast; give --fast or --preset, not both") }
         if let saveSaliency, !saveSaliency.lowercased().hasSuffix(".png") { throw ValidationError("--save-saliency writes a .png file") }
         try common.checkOutputs(allowed: SceneExport.Format.allCases.map(\.rawValue))
+        try common.checkNotOverwriting([photo, mask])
         for path in [saveSaliency].compactMap({ $0 }) {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             guard FileManager.default.fileExists(atPath: folder) else {
@@ -89,6 +94,9 @@ struct Sketch: ParsableCommand {
             }
         }
     }
+
+    /// Abstraction levels in one run: each is a whole CLIPasso run (times --seeds).
+    static let maximumLevels = 16
 
     static func integers(_ text: String) -> [Int]? {
         let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -115,7 +123,9 @@ struct Sketch: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let configuration = try sketchConfiguration()
+            Interrupt.install()
+            var configuration = try sketchConfiguration()
+            let session = MethodSession(options: common)
             let levels = abstractions.flatMap(Self.integers)
             // Everything about the inputs is checked before any model is loaded.
             let photoImage = try ImageFile.load(photo)
@@ -123,28 +133,59 @@ struct Sketch: ParsableCommand {
             try TargetPreparation.check(
                 width: photoImage.width, height: photoImage.height, mask: maskImage.map { (width: $0.width, height: $0.height) })
 
-            let saliencyName = common.modelOptions.model ?? configuration.model
-            // The saliency model is loaded, used and freed before the geometric one, so a run
-            // holds one model at a time; a weights file of unknown resolution is loaded first.
-            var geometric = CLIPArchitecture.known[configuration.geometricModel] == nil
-                ? try common.modelOptions.load(named: configuration.geometricModel) : nil
-            let size = geometric?.imageResolution ?? CLIPArchitecture.known[configuration.geometricModel]!.imageResolution
+            // Models by name or file, each loaded once, whichever roles it serves.
+            var loaded: [String: CLIPModel] = [:]
+            func model(_ name: String) throws -> CLIPModel {
+                if let model = loaded[name] { return model }
+                let model = try common.modelOptions.load(named: name, note: session.display.note)
+                try Interrupt.stopIfRequested(during: "loading \(name)")
+                loaded[name] = model
+                return model
+            }
+            let presetSaliency = try Preset.load(fast ? "clipasso-fast" : (common.preset ?? "clipasso"), method: "clipasso", as: CLIPasso.Configuration.self).model
+            let roles = try SketchModelRoles(
+                saliencyFlag: common.modelOptions.model, geometricFlag: geometricModel, presetSaliency: presetSaliency,
+                configuration: configuration, layersGiven: geometricLayers != nil
+            ) { file in
+                if case .transformer = try model(file).architecture.vision { return true }
+                return false
+            }
+            for note in roles.notes { session.display.note(note) }
+            configuration.geometricModel = roles.geometric
+            if let layers = roles.geometricLayers { configuration.geometricLayers = layers }
+            let runs = (levels?.count ?? 1) * configuration.seeds
+            let advice = "use fewer --strokes, --seeds or --abstractions"
+            if let architecture = MemoryBudget.architecture(named: roles.geometric) {
+                try MemoryBudget.check(configuration.memoryEstimate(geometric: architecture, runs: runs), advice: advice)
+            }
+
+            // A named saliency model is loaded, used and freed before the geometric one, so a
+            // run holds one model at a time; a weights file of unknown resolution is loaded first.
+            var geometric = CLIPArchitecture.known[roles.geometric] == nil ? try model(roles.geometric) : nil
+            let size = geometric?.imageResolution ?? CLIPArchitecture.known[roles.geometric]!.imageResolution
             let prepared = try TargetPreparation.prepare(
                 photo: photoImage.compositedOnWhite().tensor, mask: maskImage.map(Self.maskValues), size: size,
                 pad: configuration.pad, padMargin: configuration.padMargin)
-            let saliency = try configuration.saliencyInit
-                ? SketchSaliency(
-                    photo: prepared, model: try common.modelOptions.load(named: saliencyName), modelName: saliencyName,
-                    edgeIntersection: configuration.edgeIntersection)
-                : nil
-            if geometric == nil { geometric = try common.modelOptions.load(named: configuration.geometricModel) }
+            var saliency: SketchSaliency?
+            if configuration.saliencyInit {
+                let saliencyModel = try model(roles.saliency)
+                session.display.note("finding where \(roles.saliency) looks (attention and edges)…")
+                saliency = try SketchSaliency(
+                    photo: prepared, model: saliencyModel, modelName: roles.saliency, edgeIntersection: configuration.edgeIntersection)
+                if roles.saliency != roles.geometric { loaded[roles.saliency] = nil }
+                try Interrupt.stopIfRequested(during: "finding the saliency")
+            }
+            if geometric == nil { geometric = try model(roles.geometric) }
+            try MemoryBudget.check(configuration.memoryEstimate(geometric: geometric!.architecture, runs: runs), advice: advice)
             geometric!.releaseTextTower()
+            session.display.note("computing the photo's features…")
             let target = try SketchTarget(photo: prepared, configuration: configuration, geometricModel: geometric!, saliency: saliency)
             let sketches = try CLIPassoRuns(target: target, configuration: configuration, levels: levels, seed: common.seed)
+            try Interrupt.stopIfRequested(during: "computing the photo's features")
 
-            let session = MethodSession(options: common)
+            let describe = { (name: String) in FileManager.default.fileExists(atPath: name) ? URL(fileURLWithPath: name).lastPathComponent : name }
             try session.run(
-                sketches, name: "sketch", model: "\(configuration.geometricModel) (saliency \(saliencyName))",
+                sketches, name: "sketch", model: "\(describe(roles.geometric)) (saliency \(describe(roles.saliency)))",
                 snapshot: { sketches, base in try .scene(sketches.currentRun.currentScene, base: base) },
                 writeResult: { sketches in try writeResults(sketches, target: target, levels: levels) })
         }
@@ -168,6 +209,7 @@ struct Sketch: ParsableCommand {
         var written: [String] = []
         let results = sketches.results
         for result in results {
+            try FiniteOutput.check(result.scene, "the sketch")
             let paths = levels == nil ? common.output : common.output.map { Self.path($0, adding: "-\(result.strokes)") }
             try SceneExport.write(result.scene, to: paths, longerSide: common.size)
             written += paths

@@ -49,6 +49,7 @@ struct Style: ParsableCommand {
         }
         if fast && common.preset != nil { throw ValidationError("--fast and --preset exclude each other: --fast is the preset clipstyler-fast") }
         try common.checkOutputs(allowed: ImageResultOptions.formats)
+        try common.checkNotOverwriting([photo])
     }
 
     func styleConfiguration() throws -> CLIPstyler.Configuration {
@@ -63,14 +64,24 @@ struct Style: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            Interrupt.install()
             let configuration = try styleConfiguration()
+            let session = MethodSession(options: common)
             let photo = try ImageFile.load(self.photo).compositedOnWhite().tensor
-            let contentNetwork = try ContentModelOption.network(contentModel)
             let modelName = common.modelOptions.model ?? configuration.model
-            let model = try common.modelOptions.load(defaultModel: configuration.model)
+            let advice = "use a smaller --size, or --fast"
+            if let architecture = MemoryBudget.architecture(named: modelName) {
+                try MemoryBudget.check(configuration.memoryEstimate(architecture: architecture), advice: advice)
+            }
+            let contentNetwork = try ContentModelOption.network(contentModel)
+            try Interrupt.stopIfRequested(during: "loading the content network")
+            let model = try common.modelOptions.load(defaultModel: configuration.model, note: session.display.note)
+            try MemoryBudget.check(configuration.memoryEstimate(architecture: model.architecture), advice: advice)
+            try Interrupt.stopIfRequested(during: "loading the model")
+            session.display.note("encoding the source and style texts in 79 templates each, and the photo's content features…")
             let styler = try CLIPstyler(
                 photo: photo, style: style, configuration: configuration, model: model, contentNetwork: contentNetwork, seed: common.seed)
-            let session = MethodSession(options: common)
+            try Interrupt.stopIfRequested(during: "encoding the texts")
             let working = styler.workingSize
             if let requested = working.roundedFrom {
                 session.display.note("--size \(requested) is not a multiple of 8; stylising at \(working.width)x\(working.height)")
@@ -87,7 +98,10 @@ struct Style: ParsableCommand {
             try session.run(
                 styler, name: "style", model: modelName,
                 snapshot: { styler, base in try .image(styler.currentImage, base: base) },
-                writeResult: { styler in try result.write(styler.bestImage, to: common.output) })
+                writeResult: { styler in
+                    try FiniteOutput.check(styler.bestImage, "the stylised photo")
+                    return try result.write(styler.bestImage, to: common.output)
+                })
         }
     }
 }

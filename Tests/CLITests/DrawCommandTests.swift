@@ -33,7 +33,10 @@ final class DrawCommandTests: XCTestCase {
         let events = try result.stdout.split(separator: "\n").map {
             try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
-        XCTAssertEqual(events.first?["event"] as? String, "start")
+        // Stages before the first step say what they do (loading the model, with its size).
+        let notes = events.prefix { $0["event"] as? String == "note" }
+        XCTAssertTrue(notes.contains { ($0["message"] as? String ?? "").hasPrefix("loading ") && ($0["message"] as? String ?? "").contains(" MB)") }, "\(notes)")
+        XCTAssertEqual(events.dropFirst(notes.count).first?["event"] as? String, "start")
         let steps = events.filter { $0["event"] as? String == "step" }
         XCTAssertEqual(steps.map { $0["iteration"] as? Int }, Array(1...8))
         XCTAssertNotNil(steps.first?["similarity"] as? Double)

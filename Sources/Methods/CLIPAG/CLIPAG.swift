@@ -118,6 +118,7 @@ public final class CLIPAG: IterativeMethod {
                 }
             }.loss / configuration.patchWeight
         }
+        if Interruption.isRequested { return interruptedStep(bestLoss: best?.loss ?? .nan) }
         var smoothness: Float = 0
         if configuration.tvWeight > 0 {
             let term = totalVariation(cut) * configuration.tvWeight

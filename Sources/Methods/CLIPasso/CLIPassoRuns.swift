@@ -50,10 +50,14 @@ public final class CLIPassoRuns: IterativeMethod {
     public func step() -> IterationReport {
         precondition(!isFinished, "the runs are complete")
         let run = runs[current]
-        let report = run.step()
+        var combined = run.step()
+        let seeds = runs.count / levels.count
+        combined.level = run.configuration.strokes
+        combined.seed = current % seeds + 1
+        combined.seedCount = seeds
+        if combined.interrupted { return combined }
         completedIterations += 1
         if run.isFinished { current += 1 }
-        var combined = report
         combined.iteration = completedIterations
         combined.iterations = iterations
         combined.converged = hasConverged

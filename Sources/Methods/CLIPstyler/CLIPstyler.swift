@@ -160,6 +160,7 @@ public final class CLIPstyler: IterativeMethod {
                 }
             }
         }
+        if Interruption.isRequested { return interruptedStep(bestLoss: bestLoss) }
         clock.measure("unet backward+update") {
             if let gradient = cut.grad { (output * gradient).sum().backward() }
             optimizer.update()

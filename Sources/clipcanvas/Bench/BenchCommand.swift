@@ -45,7 +45,7 @@ struct Bench: ParsableCommand {
         #endif
         let runner = BenchmarkRunner(minimumRuns: minRuns, minimumSeconds: minSeconds)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         if !json { print("case".padding(toLength: 34, withPad: " ", startingAt: 0) + "   median       min       max  runs   GFLOP/s  peak MB") }
         for benchmark in selected {
             let result = runner.run(benchmark)

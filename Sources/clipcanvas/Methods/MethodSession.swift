@@ -53,43 +53,79 @@ struct MethodSession {
         writeResult: (Method) throws -> [String]
     ) throws {
         let snapshots = options.snapshots
-        if let snapshots {
-            try FileManager.default.createDirectory(atPath: snapshots.directory, withIntermediateDirectories: true)
-        }
-        var thumbnails: [Image] = []
-        func takeSnapshot() throws {
-            guard let snapshots else { return }
+        var thumbnails: [(label: String, image: Image)] = []
+        // A snapshot is a by-product: one that cannot be written (a full disk, a folder made
+        // read-only) is reported once and the run goes on to write its real outputs.
+        var snapshotsFailed = false
+        func takeSnapshot() {
+            guard let snapshots, !snapshotsFailed else { return }
+            do {
+                try FileManager.default.createDirectory(atPath: snapshots.directory, withIntermediateDirectories: true)
+            } catch {
+                snapshotsFailed = true
+                display.warning("cannot create the snapshot folder \(snapshots.directory) (\(Self.describe(error))); the run goes on without snapshots")
+                return
+            }
             let digits = max(4, String(method.iterations).count)
             let number = String(repeating: "0", count: max(0, digits - String(method.completedIterations).count)) + String(method.completedIterations)
-            let taken = try snapshot(method, (snapshots.directory as NSString).appendingPathComponent("step-\(number)"))
-            thumbnails.append(taken.thumbnail)
-            display.snapshot(iteration: method.completedIterations, files: taken.files)
+            do {
+                let taken = try snapshot(method, (snapshots.directory as NSString).appendingPathComponent("step-\(number)"))
+                thumbnails.append(("step \(method.completedIterations)", taken.thumbnail))
+                display.snapshot(iteration: method.completedIterations, files: taken.files)
+            } catch {
+                snapshotsFailed = true
+                display.warning("cannot write snapshots into \(snapshots.directory) (\(Self.describe(error))); no more snapshots, the run goes on")
+            }
         }
 
-        Interrupt.install()
         display.start(method: name, model: model, iterations: method.iterations, seed: options.seed)
-        try takeSnapshot()
+        takeSnapshot()
         var bestLoss: Float?
         var stopped = "completed"
         while !method.isFinished {
             if Interrupt.wasRequested {
+                // Before the first step there is no result worth a file.
+                if method.completedIterations == 0 { try Interrupt.stopIfRequested(during: "taking the first step") }
                 stopped = "interrupted"
-                display.note("interrupted after step \(method.completedIterations); writing the best result so far")
+                display.note("interrupted after \(plural(method.completedIterations, "step")); writing the best result so far")
                 break
             }
             let report = method.step()
+            if report.interrupted { continue }
+            guard report.loss.isFinite else {
+                throw NonFiniteStep(iteration: report.iteration, loss: report.loss)
+            }
             bestLoss = report.bestLoss
             display.step(report)
             if report.converged { stopped = "converged" }
             if let snapshots, report.iteration % snapshots.every == 0 || method.isFinished {
-                try takeSnapshot()
+                takeSnapshot()
             }
         }
         var outputs = try writeResult(method)
         if let contactSheet = options.contactSheet, !thumbnails.isEmpty {
-            try ImageFile.savePNG(ContactSheet.compose(thumbnails), to: contactSheet)
-            outputs.append(contactSheet)
+            do {
+                try ImageFile.savePNG(ContactSheet.compose(thumbnails.map(\.image)), to: contactSheet)
+                outputs.append(contactSheet)
+            } catch {
+                display.warning("cannot write the contact sheet \(contactSheet): \(Self.describe(error))")
+            }
         }
         display.finish(stopped: stopped, steps: method.completedIterations, bestLoss: bestLoss, outputs: outputs)
+        if stopped == "interrupted" { throw Interrupt.exitCode }
+    }
+
+    static func describe(_ error: Error) -> String {
+        (error as? LocalizedError)?.errorDescription ?? String(describing: error)
+    }
+
+    /// A step's loss was NaN or infinite: the parameters are lost, so the run stops rather than
+    /// write a picture of NaNs.
+    struct NonFiniteStep: Error, LocalizedError {
+        let iteration: Int
+        let loss: Float
+        var errorDescription: String? {
+            "step \(iteration) produced a non-finite loss (\(loss)); stopping without writing. A learning rate or loss weight may be too large"
+        }
     }
 }
