@@ -218,7 +218,7 @@ struct Sketch: ParsableCommand {
             let row = Self.path(common.output[0], adding: "-abstractions", extension: "png")
             let side = common.size ?? target.image.shape[3]
             let panels = try results.map { try CairoRenderer.render($0.scene, width: side, height: side) }
-            try ImageFile.savePNG(ContactSheet.compose(panels, columns: panels.count), to: row)
+            try ImageFile.savePNG(ContactSheet.compose(panels, labels: results.map { plural($0.strokes, "stroke") }, columns: panels.count), to: row)
             written.append(row)
         }
         if let saveSaliency {

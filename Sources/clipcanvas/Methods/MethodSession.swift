@@ -105,7 +105,7 @@ struct MethodSession {
         var outputs = try writeResult(method)
         if let contactSheet = options.contactSheet, !thumbnails.isEmpty {
             do {
-                try ImageFile.savePNG(ContactSheet.compose(thumbnails.map(\.image)), to: contactSheet)
+                try ImageFile.savePNG(ContactSheet.compose(thumbnails.map(\.image), labels: thumbnails.map(\.label)), to: contactSheet)
                 outputs.append(contactSheet)
             } catch {
                 display.warning("cannot write the contact sheet \(contactSheet): \(Self.describe(error))")
