@@ -135,6 +135,7 @@ struct Draw: ParsableCommand {
             session.warnTruncated(drawing.truncatedPrompts)
             try session.run(
                 drawing, name: "draw", model: common.modelOptions.model ?? configuration.model,
+                checkState: { drawing in try FiniteOutput.check(drawing.currentScene) },
                 snapshot: { drawing, base in try .scene(drawing.currentScene, base: base) },
                 writeResult: { drawing in
                     try FiniteOutput.check(drawing.bestScene)

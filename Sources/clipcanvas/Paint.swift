@@ -88,6 +88,7 @@ struct Paint: ParsableCommand {
             session.warnTruncated(painting.truncatedPrompts)
             try session.run(
                 painting, name: "paint", model: modelName,
+                checkState: { painting in try FiniteOutput.check(painting.currentImage, "the painting") },
                 snapshot: { painting, base in try .image(painting.currentImage, base: base) },
                 writeResult: { painting in
                     try FiniteOutput.check(painting.bestImage, "the painting")

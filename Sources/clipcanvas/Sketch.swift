@@ -186,6 +186,7 @@ struct Sketch: ParsableCommand {
             let describe = { (name: String) in FileManager.default.fileExists(atPath: name) ? URL(fileURLWithPath: name).lastPathComponent : name }
             try session.run(
                 sketches, name: "sketch", model: "\(describe(roles.geometric)) (saliency \(describe(roles.saliency)))",
+                checkState: { sketches in try FiniteOutput.check(sketches.currentRun.currentScene, "the sketch") },
                 snapshot: { sketches, base in try .scene(sketches.currentRun.currentScene, base: base) },
                 writeResult: { sketches in try writeResults(sketches, target: target, levels: levels) })
         }

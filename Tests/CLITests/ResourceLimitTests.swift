@@ -115,6 +115,20 @@ final class ResourceLimitTests: XCTestCase {
         }
     }
 
+    /// A step whose loss is not finite (learning rates no recipe uses blow the strokes up) stops
+    /// the run with an error naming the step; no drawing of NaNs is written.
+    func testANonFiniteStepStopsTheRunNamingTheStep() throws {
+        let preset = path("wild.json")
+        try Data(#"{"point_learning_rate": 3e38, "width_learning_rate": 3e38, "color_learning_rate": 3e38}"#.utf8)
+            .write(to: URL(fileURLWithPath: preset))
+        let output = path("d.svg")
+        let result = try ClipCanvasBinary.run(
+            ["draw", "a cat", "--model", weightsPath, "--preset", preset, "--paths", "4", "--canvas", "64", "--iterations", "5", "-o", output])
+        assertFailsCleanly(result, mentioning: "; stopping without writing", output: output)
+        XCTAssertNotNil(
+            result.stderr.range(of: #"error: step \d+ produced (a non-finite loss|non-finite parameters)"#, options: .regularExpression), result.stderr)
+    }
+
     /// Offline, with an empty cache, a known model that is not on the machine: one line, what
     /// failed and the fix.
     func testAMissingModelIsOneLineWithTheFix() throws {

@@ -46,9 +46,11 @@ struct MethodSession {
 
     /// Runs `method` to the end. `snapshot(method, basePath)` writes the current state to files
     /// named `basePath` plus an extension; `writeResult(method)` writes the outputs and returns
-    /// their paths.
+    /// their paths; `checkState(method)`, where the state is cheap to read, throws when a step
+    /// left it non-finite (a finite loss can come from a drawing whose points are infinite).
     func run<Method: IterativeMethod>(
         _ method: Method, name: String, model: String,
+        checkState: ((Method) throws -> Void)? = nil,
         snapshot: (Method, String) throws -> Snapshot,
         writeResult: (Method) throws -> [String]
     ) throws {
@@ -93,7 +95,12 @@ struct MethodSession {
             let report = method.step()
             if report.interrupted { continue }
             guard report.loss.isFinite else {
-                throw NonFiniteStep(iteration: report.iteration, loss: report.loss)
+                throw NonFiniteStep(iteration: report.iteration, what: "a non-finite loss (\(report.loss))")
+            }
+            do {
+                try checkState?(method)
+            } catch {
+                throw NonFiniteStep(iteration: report.iteration, what: "non-finite parameters")
             }
             bestLoss = report.bestLoss
             display.step(report)
@@ -123,9 +130,9 @@ struct MethodSession {
     /// write a picture of NaNs.
     struct NonFiniteStep: Error, LocalizedError {
         let iteration: Int
-        let loss: Float
+        let what: String
         var errorDescription: String? {
-            "step \(iteration) produced a non-finite loss (\(loss)); stopping without writing. A learning rate or loss weight may be too large"
+            "step \(iteration) produced \(what); stopping without writing. A learning rate or loss weight may be too large"
         }
     }
 }
