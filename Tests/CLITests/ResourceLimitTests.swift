@@ -79,14 +79,14 @@ final class ResourceLimitTests: XCTestCase {
     }
 
     /// A scene too large to read is refused from its size, before a byte of it is parsed (a
-    /// 10^7-path scene is at least 150 MB of SVG).
+    /// 10^7-path scene is at least 150 MB of SVG, 370 MB of JSON).
     func testASceneFileTooLargeToReadIsRefusedBeforeReading() throws {
         let scene = path("huge.svg")
         XCTAssertTrue(FileManager.default.createFile(atPath: scene, contents: nil))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: scene))
         try handle.truncate(atOffset: 300_000_000)  // sparse: no disk used
         try handle.close()
-        assertFailsCleanly(try runLimited(["render", scene, "-o", path("out.png")]), mentioning: "scene files of up to 200 MB", output: path("out.png"))
+        assertFailsCleanly(try runLimited(["render", scene, "-o", path("out.png")]), mentioning: "is 300.0 MB; scene files of up to 64 MB", output: path("out.png"))
     }
 
     /// A checkpoint with a NaN is refused at load by every command, naming the tensor.
