@@ -51,6 +51,13 @@ final class ProgressTests: XCTestCase {
         XCTAssertTrue(log.stderr.contains("step 12/12 · level 5 · seed 2/2  loss "), log.stderr)
         // CLIPasso keeps the sketch with the lowest evaluation loss: the label says so.
         XCTAssertTrue(log.stderr.contains("best eval "), log.stderr)
+
+        // One level, one seed: nothing to tell apart.
+        let single = try ClipCanvasBinary.run(
+            ["sketch", photoPath, "--model", weightsPath, "--geometric-layers", "0", "--strokes", "3", "--iterations", "2",
+             "-o", path("one.svg"), "--json"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        XCTAssertFalse(single.stdout.contains("\"level\"") || single.stdout.contains("\"seed_count\""), single.stdout)
     }
 
     func testOneStepIsSingular() throws {

@@ -51,10 +51,13 @@ public final class CLIPassoRuns: IterativeMethod {
         precondition(!isFinished, "the runs are complete")
         let run = runs[current]
         var combined = run.step()
+        // Which run this step belongs to, where there are several to tell apart.
         let seeds = runs.count / levels.count
-        combined.level = run.configuration.strokes
-        combined.seed = current % seeds + 1
-        combined.seedCount = seeds
+        if levels.count > 1 { combined.level = run.configuration.strokes }
+        if seeds > 1 {
+            combined.seed = current % seeds + 1
+            combined.seedCount = seeds
+        }
         if combined.interrupted { return combined }
         completedIterations += 1
         if run.isFinished { current += 1 }
