@@ -164,6 +164,39 @@ final class ResourceLimitTests: XCTestCase {
         }
     }
 
+    /// `sketch --model RESNET_FILE`: the file serves the geometric loss; saliency needs a vision
+    /// transformer, so the preset's ViT-B/32 is fetched by name, and the run says why (offline,
+    /// that fetch is the one-line missing-model error).
+    func testAResNetFileServesTheGeometricLossAndTheRunSaysWhySaliencyIsFetched() throws {
+        let resNet = CLIPArchitecture(
+            vision: .resNet(stageBlocks: [1, 1, 1, 1], width: 8), imageResolution: 64, embedDimension: 32, textWidth: 64, textLayers: 1)
+        let resNetPath = path("tiny-resnet.safetensors")
+        try CLIPCommandTests.safetensors(SyntheticWeights.stateDict(for: resNet)).write(to: URL(fileURLWithPath: resNetPath))
+        let photo = path("photo.png")
+        try ImageFile.savePNG(SketchCommandTests.photo(width: 64, height: 64), to: photo)
+        let environment = ["HOME": path("home"), "CLIPCANVAS_CACHE": path("empty-cache"), "CLIP_CACHE": path("empty-clip")]
+        let output = path("s.svg")
+        let result = try ClipCanvasBinary.run(
+            ["sketch", photo, "--model", resNetPath, "--strokes", "4", "--iterations", "2", "--offline", "-o", output], environment: environment)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(
+            result.stderr.contains("tiny-resnet.safetensors is a ResNet; placing the first strokes reads a vision transformer's attention, so ViT-B/32 serves saliency"),
+            result.stderr)
+        XCTAssertTrue(result.stderr.contains("tiny-resnet.safetensors serves the geometric loss"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("error: ViT-B/32 is not downloaded yet"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("RN101"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+
+        // With uniform starts (no saliency) the file alone runs the sketch.
+        let preset = path("uniform.json")
+        try Data(#"{"saliency_init": false}"#.utf8).write(to: URL(fileURLWithPath: preset))
+        let alone = try ClipCanvasBinary.run(
+            ["sketch", photo, "--model", resNetPath, "--preset", preset, "--strokes", "4", "--iterations", "2", "--offline", "-o", output],
+            environment: environment)
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output))
+    }
+
     /// A snapshot folder that cannot be made is one warning; the run still writes its outputs.
     func testASnapshotFailureIsAWarningAndTheRunGoesOn() throws {
         let blocker = path("not-a-folder")
