@@ -7,6 +7,9 @@ import Tensor
 /// The views are cut from the graph that made them, each chunk's loss is differentiated into
 /// the cut, and at the end the collected view gradient continues into that graph in one pass:
 /// the same gradient as one backward over the whole batch.
+///
+/// Between chunks it checks `Interruption`: once a stop is requested the remaining chunks are
+/// skipped, and the caller (which checks it too) gives up the step.
 public struct ChunkedViews {
     public let model: CLIPModel
     public let chunkSize: Int
@@ -47,6 +50,8 @@ public struct ChunkedViews {
         cut.requiresGrad = views.needsGrad
         var total: Float = 0
         for start in stride(from: 0, to: views.shape[0], by: chunkSize) {
+            // An interrupted run gives up the rest of the step (its caller discards the step).
+            if Interruption.isRequested { return total }
             let range = start..<min(start + chunkSize, views.shape[0])
             let loss = lossOfChunk(cut.slice(axis: 0, start: start, length: range.count), range)
             total += loss.item

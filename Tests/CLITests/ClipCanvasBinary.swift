@@ -24,10 +24,19 @@ enum ClipCanvasBinary {
         throw XCTSkip("clipcanvas binary not found beside the test bundle; build with --build-tests first")
     }
 
-    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// `launcher`, if given, starts the binary instead (e.g. a shell that sets a limit first and
+    /// execs it): the launcher's first element is the program, the rest come before `arguments`.
+    static func run(_ arguments: [String], environment: [String: String]? = nil, launcher: [String]? = nil) throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
         let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
+        if let launcher {
+            process.executableURL = URL(fileURLWithPath: launcher[0])
+            process.arguments = Array(launcher.dropFirst()) + arguments
+        } else {
+            process.executableURL = try executable()
+            process.arguments = arguments
+        }
         if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         // stderr goes to a file, so a chatty child cannot block on a full pipe while we read stdout.
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("clipcanvas-stderr-\(UUID().uuidString)")

@@ -18,7 +18,10 @@ final class DrawCommandTests: TinyModelTestCase {
         let events = try result.stdout.split(separator: "\n").map {
             try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
-        XCTAssertEqual(events.first?["event"] as? String, "start")
+        // Stages before the first step say what they do (loading the model, with its size).
+        let notes = events.prefix { $0["event"] as? String == "note" }
+        XCTAssertTrue(notes.contains { ($0["message"] as? String ?? "").hasPrefix("loading ") && ($0["message"] as? String ?? "").contains(" MB)") }, "\(notes)")
+        XCTAssertEqual(events.dropFirst(notes.count).first?["event"] as? String, "start")
         let steps = events.filter { $0["event"] as? String == "step" }
         XCTAssertEqual(steps.map { $0["iteration"] as? Int }, Array(1...8))
         XCTAssertNotNil(steps.first?["similarity"] as? Double)
@@ -46,8 +49,12 @@ final class DrawCommandTests: TinyModelTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: snapshots).sorted()
         XCTAssertEqual(files, ["step-0000.png", "step-0000.svg", "step-0004.png", "step-0004.svg", "step-0008.png", "step-0008.svg"])
         let sheet = try ImageFile.load(path("sheet.png"))
-        // Three 160 px thumbnails in a 2 x 2 grid with 4 px gaps.
-        XCTAssertEqual([sheet.width, sheet.height], [2 * 160 + 3 * 4, 2 * 160 + 3 * 4])
+        // Three 160 px thumbnails, each over a 16 px label ("step 4"), in a 2 x 2 grid with 8 px gaps.
+        XCTAssertEqual([sheet.width, sheet.height], [2 * 160 + 3 * 8, 2 * (160 + 16) + 3 * 8])
+        // The label strip under the first thumbnail has dark text on white; the gap above it none.
+        let strip = (8 + 160..<8 + 176).flatMap { y in (8..<168).map { x in sheet[x, y, 0] } }
+        XCTAssertLessThan(strip.min()!, 0.5, "the label is drawn")
+        XCTAssertGreaterThan(strip.filter { $0 > 0.99 }.count, strip.count / 2, "on white")
         XCTAssertTrue(result.stderr.contains("step 8/8"), "progress lines are logged when stderr is not a terminal:\n\(result.stderr)")
     }
 

@@ -72,7 +72,8 @@ final class SketchCommandTests: TinyModelTestCase {
             XCTAssertEqual(scene.paths[0].strokeWidth, 2)
             XCTAssertEqual(scene.paths[0].strokeColor, RGBA(0, 0, 128 / 255, 1))
         }
-        XCTAssertEqual(try ImageFile.load(path("s-abstractions.png")).width, 2 * 64 + 3 * 4)
+        let row = try ImageFile.load(path("s-abstractions.png"))
+        XCTAssertEqual([row.width, row.height], [2 * 64 + 3 * 8, 64 + 12 + 2 * 8], "two levels over their labels, 8 px gaps")
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("s.svg")))
     }
 

@@ -41,8 +41,9 @@ final class StyleCommandTests: TinyModelTestCase {
         let events = try result.stdout.split(separator: "\n").map {
             try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
-        XCTAssertEqual(events.first?["event"] as? String, "note")
-        XCTAssertTrue((events.first?["message"] as? String ?? "").contains("content loss: CLIP"), "\(events.first ?? [:])")
+        let notes = events.prefix { $0["event"] as? String == "note" }.map { $0["message"] as? String ?? "" }
+        XCTAssertTrue(notes.contains { $0.contains("content loss: CLIP") }, "\(notes)")
+        XCTAssertTrue(notes.contains { $0.hasPrefix("encoding the source and style texts") }, "\(notes)")
         XCTAssertTrue(events.contains { $0["event"] as? String == "start" })
         let steps = events.filter { $0["event"] as? String == "step" }
         XCTAssertEqual(steps.map { $0["iteration"] as? Int }, [1, 2, 3])
@@ -51,10 +52,10 @@ final class StyleCommandTests: TinyModelTestCase {
         XCTAssertEqual(done["event"] as? String, "done")
         XCTAssertEqual(done["stopped"] as? String, "completed")
 
-        // An 80x60 photo at --size 64 is stylised (and written) at 64x48.
+        // An 80x60 photo at --size 64 is stylised at 64x48 and written at its own size.
         for name in ["a.png", "a.jpg"] {
             let image = try ImageFile.load(path(name))
-            XCTAssertEqual([image.width, image.height], [64, 48], name)
+            XCTAssertEqual([image.width, image.height], [80, 60], name)
         }
 
         let again = try style(["-o", path("b.png"), "--seed", "5", "--content-model", "clip", "--quiet"])
@@ -80,12 +81,28 @@ final class StyleCommandTests: TinyModelTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: snapshots).sorted(), ["step-0000.png", "step-0002.png", "step-0003.png"])
     }
 
+    /// Every accepted --size runs: the preset's patches (128 pixels at 512) follow the working
+    /// size, and never exceed its shorter side; the run says so.
+    func testThePatchSizeFollowsTheWorkingSize() throws {
+        let bigPatches = path("big.json")
+        try Data(#"{"patch_size": 128, "patches": 2, "views_per_pass": 2}"#.utf8).write(to: URL(fileURLWithPath: bigPatches))
+        for (size, expected) in [(128, "patches of 32 pixels follow the 128x96 working image (the preset's 128 at 512)"),
+                                 (24, "patches of 8 pixels follow the 24x16 working image (the preset's 128 at 512)")] {
+            let output = path("s\(size).png")
+            let result = try ClipCanvasBinary.run(
+                ["style", photoPath, "fire", "-o", output, "--model", weightsPath, "--preset", bigPatches, "--size", String(size),
+                 "--iterations", "1", "--content-model", "clip"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertTrue(result.stderr.contains(expected), result.stderr)
+            let image = try ImageFile.load(output)
+            XCTAssertEqual([image.width, image.height], [80, 60], "the photo's own size")
+        }
+    }
+
     func testBadArgumentsFailClearlyAndWriteNothing() throws {
         let output = path("never.png")
         let notAnImage = path("notes.png")
         try Data("not a picture".utf8).write(to: URL(fileURLWithPath: notAnImage))
-        let bigPatches = path("big.json")
-        try Data(#"{"patch_size": 128}"#.utf8).write(to: URL(fileURLWithPath: bigPatches))
         let cases: [([String], String)] = [
             (["style", photoPath, " ", "-o", output], "style text is empty"),
             (["style", path("missing.jpg"), "fire", "-o", output, "--model", weightsPath], "missing.jpg"),
@@ -94,7 +111,6 @@ final class StyleCommandTests: TinyModelTestCase {
             (["style", photoPath, "fire", "-o", output, "--fast", "--preset", presetPath], "--fast and --preset"),
             (["style", photoPath, "fire", "-o", output, "--output-size", "0"], "--output-size"),
             (["style", photoPath, "fire", "-o", output, "--source", ""], "--source is empty"),
-            (["style", photoPath, "fire", "-o", output, "--model", weightsPath, "--preset", bigPatches, "--size", "64"], "patch_size 128"),
             (["style", photoPath, "fire", "-o", output, "--model", weightsPath, "--content-model", path("vgg.pth")], "vgg.pth"),
         ]
         for (arguments, expected) in cases {

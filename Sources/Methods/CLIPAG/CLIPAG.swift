@@ -106,6 +106,8 @@ public final class CLIPAG: IterativeMethod {
         let cut = image.detached()
         cut.requiresGrad = true
         let terms = objective(cut, global: global, patches: patches, clock: &clock)
+        // A stop requested while the views went through CLIP gives up the step: no update.
+        if Interruption.isRequested { return interruptedStep(bestLoss: best.loss ?? .nan) }
         let evaluated = Tensor(shape: [3, size, size], values: image.values)
         clock.measure("update") {
             update(imageGradient: cut.grad, image: image)

@@ -46,6 +46,13 @@ extension CLIPDraw {
         /// The points' rate is multiplied by `factor` once `fraction` of the run is done.
         public var pointSchedule: [ScheduleStep]
 
+        /// New strokes: the reference draws 256; the rasterizer's per-tile path lists grow with
+        /// the count, and 10,000 strokes already cover every pixel many times over.
+        public static let maximumPaths = 10_000
+        /// Augmented copies per step, all in one batch through CLIP (about 40 MB of activations
+        /// each for ViT-B/32): the reference uses 4.
+        public static let maximumAugmentations = 64
+
         public struct WeightedPrompt: Codable, Equatable, Sendable {
             public var text: String
             public var weight: Float
@@ -66,16 +73,19 @@ extension CLIPDraw {
 
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
-            try MethodError.require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
+            try MethodError.require(
+                (1...CountLimits.iterations).contains(iterations), "iterations must be between 1 and \(CountLimits.iterations), got \(iterations)")
             try MethodError.require(canvas >= 16 && canvas <= 4096, "canvas must be between 16 and 4096 pixels, got \(canvas)")
-            try MethodError.require(paths >= 0, "paths cannot be negative, got \(paths)")
+            try MethodError.require((0...Self.maximumPaths).contains(paths), "paths must be between 0 and \(Self.maximumPaths), got \(paths)")
             try MethodError.require(minSegments >= 1 && maxSegments >= minSegments, "segments must be a range of at least 1, got \(minSegments)...\(maxSegments)")
             try MethodError.require(pointSpread >= 0 && pointSpread.isFinite, "point_spread must be a non-negative number, got \(pointSpread)")
             try MethodError.require(minWidth > 0 && minWidth.isFinite, "min-width must be positive, got \(minWidth)")
             try MethodError.require(maxWidth > 0 && maxWidth.isFinite, "max-width must be positive, got \(maxWidth)")
             try MethodError.require(maxWidth >= minWidth, "max-width \(maxWidth) is below min-width \(minWidth)")
             try MethodError.require(initialWidth.isFinite && initialWidth > 0, "initial_width must be positive, got \(initialWidth)")
-            try MethodError.require(augmentations >= 1, "augmentations must be at least 1, got \(augmentations)")
+            try MethodError.require(
+                (1...Self.maximumAugmentations).contains(augmentations),
+                "augmentations must be between 1 and \(Self.maximumAugmentations), got \(augmentations)")
             for (name, rate) in [("point", pointLearningRate), ("width", widthLearningRate), ("color", colorLearningRate)] {
                 try MethodError.require(rate >= 0 && rate.isFinite, "\(name)_learning_rate must be a non-negative number, got \(rate)")
             }

@@ -94,6 +94,7 @@ public final class CLIPasso: IterativeMethod {
             if evaluates && range.lowerBound == 0 { evaluation = objective.loss(sketchFeatures.firstView, target.cleanFeatures).item }
             return objective.loss(sketchFeatures, targetFeatures.views(range)) * (Float(range.count) / Float(copies))
         }
+        if Interruption.isRequested { return interruptedStep(bestLoss: best.loss ?? .nan) }
         clock.measure("update") { optimizer.update() }
         completedIterations += 1
 
@@ -101,9 +102,11 @@ public final class CLIPasso: IterativeMethod {
         if let evaluation, let drawnScene {
             improved = record(evaluation: evaluation, scene: drawnScene)
         }
-        return IterationReport(
+        var report = IterationReport(
             iteration: completedIterations, iterations: iterations, loss: lossValue, bestLoss: best.loss ?? lossValue,
             improved: improved, converged: hasConverged, stages: clock.stages)
+        report.bestIsEvaluation = best.loss != nil
+        return report
     }
 
     /// The reference's bookkeeping: a loss more than `minDelta` below the best replaces it; one

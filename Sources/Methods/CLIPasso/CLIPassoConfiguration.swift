@@ -51,14 +51,25 @@ extension CLIPasso {
         /// about 250 MB of activations for the backward); any value gives the same result.
         public var viewsPerPass: Int
 
+        /// Strokes: the reference's abstraction levels are 4 to 32 (its most detailed runs use
+        /// 64); 1,024 strokes is no longer a sketch.
+        public static let maximumStrokes = 1024
+        /// Augmented copies per step, sketch and photo each: the reference uses 4.
+        public static let maximumAugmentations = 64
+        /// Independent runs per level: the reference uses 3.
+        public static let maximumSeeds = 100
+
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
-            try MethodError.require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
-            try MethodError.require(strokes >= 1, "strokes must be at least 1, got \(strokes)")
+            try MethodError.require(
+                (1...CountLimits.iterations).contains(iterations), "iterations must be between 1 and \(CountLimits.iterations), got \(iterations)")
+            try MethodError.require((1...Self.maximumStrokes).contains(strokes), "strokes must be between 1 and \(Self.maximumStrokes), got \(strokes)")
             try MethodError.require(strokeWidth > 0 && strokeWidth.isFinite, "the stroke width must be positive, got \(strokeWidth)")
             try MethodError.require(pointSpread >= 0 && pointSpread.isFinite, "point_spread must be a non-negative number, got \(pointSpread)")
             try MethodError.require(learningRate >= 0 && learningRate.isFinite, "learning_rate must be a non-negative number, got \(learningRate)")
-            try MethodError.require(augmentations >= 1, "augmentations must be at least 1, got \(augmentations)")
+            try MethodError.require(
+                (1...Self.maximumAugmentations).contains(augmentations),
+                "augmentations must be between 1 and \(Self.maximumAugmentations), got \(augmentations)")
             try MethodError.require(!geometricLayers.isEmpty || semanticWeight > 0, "the loss is empty: give geometric layers or a positive semantic weight")
             try MethodError.require(geometricLayers.allSatisfy { $0 >= 0 }, "geometric layers are 0-based indices, got \(geometricLayers)")
             try MethodError.require(geometricWeight >= 0 && geometricWeight.isFinite, "geometric_weight must be a non-negative number, got \(geometricWeight)")
@@ -66,9 +77,10 @@ extension CLIPasso {
             try MethodError.require(softmaxTemperature > 0 && softmaxTemperature.isFinite, "softmax_temperature must be positive, got \(softmaxTemperature)")
             try MethodError.require(evalInterval >= 1, "eval_interval must be at least 1, got \(evalInterval)")
             try MethodError.require(minDelta >= 0 && minDelta.isFinite, "min_delta must be a non-negative number, got \(minDelta)")
-            try MethodError.require(seeds >= 1, "seeds must be at least 1, got \(seeds)")
+            try MethodError.require((1...Self.maximumSeeds).contains(seeds), "seeds must be between 1 and \(Self.maximumSeeds), got \(seeds)")
             try MethodError.require(padMargin >= 0, "pad_margin cannot be negative, got \(padMargin)")
-            try MethodError.require(viewsPerPass >= 1, "views_per_pass must be at least 1, got \(viewsPerPass)")
+            try MethodError.require(
+                (1...CountLimits.viewsPerPass).contains(viewsPerPass), "views_per_pass must be between 1 and \(CountLimits.viewsPerPass), got \(viewsPerPass)")
             let stroke = try strokeColor()
             try MethodError.require(stroke.a == 1, "the stroke colour must be opaque, got \(color)")
         }

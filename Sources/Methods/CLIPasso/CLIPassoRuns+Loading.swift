@@ -6,9 +6,10 @@ extension CLIPassoRuns {
     /// object): the photo is checked before any model is read; the saliency model
     /// (`configuration.model`) is loaded, used and freed before the geometric one, so a run holds
     /// one model at a time; a geometric weights file of unknown resolution is loaded first, since
-    /// the photo is prepared at that resolution.
+    /// the photo is prepared at that resolution. `note` hears each stage that takes seconds.
     public convenience init(
-        photo: Tensor, mask: Tensor?, configuration: CLIPasso.Configuration, levels: [Int]? = nil, loader: CLIPLoader, seed: UInt64
+        photo: Tensor, mask: Tensor?, configuration: CLIPasso.Configuration, levels: [Int]? = nil, loader: CLIPLoader, seed: UInt64,
+        note: (String) -> Void = { _ in }
     ) throws {
         try configuration.validate()
         precondition(photo.rank == 3 && photo.shape[0] == 3, "the photo must be RGB [3, H, W], got \(photo.shape)")
@@ -24,13 +25,16 @@ extension CLIPassoRuns {
         }
         let prepared = try TargetPreparation.prepare(
             photo: photo, mask: mask, size: size, pad: configuration.pad, padMargin: configuration.padMargin)
-        let saliency = try configuration.saliencyInit
-            ? SketchSaliency(
-                photo: prepared, model: try loader.load(configuration.model), modelName: configuration.model,
-                edgeIntersection: configuration.edgeIntersection)
-            : nil
+        var saliency: SketchSaliency?
+        if configuration.saliencyInit {
+            let model = try loader.load(configuration.model)
+            note("finding where \(configuration.model) looks (attention and edges)…")
+            saliency = try SketchSaliency(
+                photo: prepared, model: model, modelName: configuration.model, edgeIntersection: configuration.edgeIntersection)
+        }
         let geometric = try preloaded ?? loader.load(configuration.geometricModel)
         geometric.releaseTextTower()
+        note("computing the photo's features…")
         let target = try SketchTarget(photo: prepared, configuration: configuration, geometricModel: geometric, saliency: saliency)
         try self.init(target: target, configuration: configuration, levels: levels, seed: seed)
     }

@@ -53,10 +53,17 @@ public final class CLIPassoRuns: IterativeMethod {
     public func step() -> IterationReport {
         precondition(!isFinished, "the runs are complete")
         let run = runs[current]
-        let report = run.step()
+        var combined = run.step()
+        // Which run this step belongs to, where there are several to tell apart.
+        let seeds = runs.count / levels.count
+        if levels.count > 1 { combined.level = run.configuration.strokes }
+        if seeds > 1 {
+            combined.seed = current % seeds + 1
+            combined.seedCount = seeds
+        }
+        if combined.interrupted { return combined }
         completedIterations += 1
         if run.isFinished { current += 1 }
-        var combined = report
         combined.iteration = completedIterations
         combined.iterations = iterations
         combined.converged = hasConverged

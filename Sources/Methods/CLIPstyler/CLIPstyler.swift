@@ -163,6 +163,7 @@ public final class CLIPstyler: IterativeMethod {
                 }
             }
         }
+        if Interruption.isRequested { return interruptedStep(bestLoss: best.loss ?? .infinity) }
         clock.measure("unet backward+update") {
             if let gradient = cut.grad { (output * gradient).sum().backward() }
             optimizer.update()

@@ -40,9 +40,13 @@ extension CLIPstyler {
         /// Patches per pass through CLIP: bounds memory; any value gives the same result.
         public var viewsPerPass: Int
 
+        /// Patches per step, each a ViT forward and backward: the reference uses 64.
+        public static let maximumPatches = 256
+
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
-            try MethodError.require(iterations >= 1, "iterations must be at least 1, got \(iterations)")
+            try MethodError.require(
+                (1...CountLimits.iterations).contains(iterations), "iterations must be between 1 and \(CountLimits.iterations), got \(iterations)")
             try MethodError.require(Self.sizeRange.contains(size), "size must be between \(Self.sizeRange.lowerBound) and \(Self.sizeRange.upperBound) pixels, got \(size)")
             try MethodError.require(learningRate > 0 && learningRate.isFinite, "learning_rate must be positive, got \(learningRate)")
             try MethodError.require(learningRateStep >= 1, "learning_rate_step must be at least 1, got \(learningRateStep)")
@@ -50,7 +54,7 @@ extension CLIPstyler {
             try MethodError.require(
                 !source.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
                 "the source text is empty; describe what the photo is, e.g. \"a Photo\"")
-            try MethodError.require(patches >= 0, "patches cannot be negative, got \(patches)")
+            try MethodError.require((0...Self.maximumPatches).contains(patches), "patches must be between 0 and \(Self.maximumPatches), got \(patches)")
             try MethodError.require(patchSize >= 8, "patch_size must be at least 8 pixels, got \(patchSize)")
             try MethodError.require((0...1).contains(perspectiveDistortion), "perspective_distortion must be in [0, 1], got \(perspectiveDistortion)")
             try MethodError.require((0...2).contains(rejectionThreshold), "rejection_threshold must be in [0, 2] (a loss 1 − cos), got \(rejectionThreshold)")
@@ -59,7 +63,8 @@ extension CLIPstyler {
                 "loss weights cannot be negative")
             try MethodError.require(patches > 0 || globalWeight > 0, "need patches or a global weight: without either nothing pulls towards the style")
             try MethodError.require(outputContrast >= 0 && outputContrast.isFinite, "output_contrast cannot be negative, got \(outputContrast)")
-            try MethodError.require(viewsPerPass >= 1, "views_per_pass must be at least 1")
+            try MethodError.require(
+                (1...CountLimits.viewsPerPass).contains(viewsPerPass), "views_per_pass must be between 1 and \(CountLimits.viewsPerPass), got \(viewsPerPass)")
         }
     }
 }

@@ -19,7 +19,11 @@ extension ContentNetwork {
             throw MethodError("cannot read the VGG19 weights \(path); give torchvision's \(torchvisionFile), or --content-model clip")
         }
         do {
-            return .vgg19(try VGG19Features(weights: try StateDict.load(URL(fileURLWithPath: path))))
+            let weights = try StateDict.load(URL(fileURLWithPath: path))
+            try weights.checkFinite()
+            return .vgg19(try VGG19Features(weights: weights))
+        } catch let error as NonFiniteWeightError {
+            throw error
         } catch {
             throw MethodError("\(path) is not usable as VGG19 content weights (\(error)); give torchvision's \(torchvisionFile), or --content-model clip")
         }

@@ -15,6 +15,17 @@ public struct IterationReport: Sendable, Encodable {
     public var converged: Bool
     /// Wall-clock seconds of this step's stages, in the order they ran.
     public var stages: [StageTime]
+    /// The step was given up part-way for an interruption: nothing was updated, no new best
+    /// kept, and it does not count as a step.
+    public var interrupted = false
+    /// Several runs in one (CLIPasso's abstraction levels and seeds): the stroke count of this
+    /// step's level, and which seed of how many (1-based).
+    public var level: Int?
+    public var seed: Int?
+    public var seedCount: Int?
+    /// `bestLoss` is an evaluation loss (CLIPasso evaluates without augmentation every few
+    /// steps), not the minimum of `loss`.
+    public var bestIsEvaluation = false
 
     public init(
         iteration: Int, iterations: Int, loss: Float, similarity: Float? = nil, bestLoss: Float, improved: Bool,
@@ -58,5 +69,16 @@ struct StageClock {
             stages.append(StageTime(stage: stage, seconds: seconds))
         }
         return result
+    }
+}
+
+extension IterativeMethod {
+    /// The report of a step given up for an interruption (see `Interruption`): the counts as
+    /// before it, nothing applied.
+    func interruptedStep(bestLoss: Float) -> IterationReport {
+        var report = IterationReport(
+            iteration: completedIterations, iterations: iterations, loss: .nan, bestLoss: bestLoss, improved: false)
+        report.interrupted = true
+        return report
     }
 }

@@ -19,6 +19,14 @@ public struct CLIPLoader {
     public var store: ModelStore
     /// Called with the model's name before it is resolved; what it returns hears of a download.
     public var progress: (String) -> (any DownloadProgressReporter)?
+    /// Models already in memory, by the name or path that asked for them: `load` returns these
+    /// without reading the file again (a caller that had to look inside a file keeps it here).
+    public var preloaded: [String: CLIPModel] = [:]
+    /// Hears what is happening while a file is read (loading takes seconds): the file and its size.
+    public var note: (String) -> Void = { _ in }
+    /// Sees each model as soon as it is built, before a method uses it (the command line checks
+    /// there that the run fits in memory, and whether it was asked to stop).
+    public var inspect: (CLIPModel) throws -> Void = { _ in }
 
     public init(
         activation: CLIPArchitecture.Activation? = nil, allowDownload: Bool = true, store: ModelStore = ModelStore(),
@@ -32,11 +40,18 @@ public struct CLIPLoader {
 
     /// The model `nameOrPath` names: a known model (see `KnownModel.all`) or a weights file.
     public func load(_ nameOrPath: String) throws -> CLIPModel {
+        if let model = preloaded[nameOrPath] { return model }
         let reporter = progress(nameOrPath)
         let file = try store.resolve(nameOrPath, allowDownload: allowDownload) { written, total in reporter?.update(written, total) }
         reporter?.finish()
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? nil
+        note(
+            "loading \(nameOrPath)" + (nameOrPath == file.path ? "" : " from \(file.path)")
+                + (bytes.map { String(format: " (%.0f MB)", Double($0) / 1e6) } ?? "") + "…")
         let weights = try StateDict.load(file)
-        return try CLIPModel(weights: weights, activation: activation ?? weights.activation ?? .quickGELU)
+        try weights.checkFinite()
+        let model = try CLIPModel(weights: weights, activation: activation ?? weights.activation ?? .quickGELU)
+        try inspect(model)
+        return model
     }
-
 }

@@ -80,7 +80,7 @@ public struct ModelStore {
             try Download.fetch(model.url, to: partial, progress: progress)
         } catch {
             try? FileManager.default.removeItem(at: partial)
-            throw ModelStoreError.downloadFailed(model, reason: String(describing: error), expectedAt: destination)
+            throw ModelStoreError.downloadFailed(model, reason: Self.downloadFailureReason(error, url: model.url), expectedAt: destination)
         }
         let digest = try Self.sha256(of: partial)
         guard digest == model.sha256 else {

@@ -12,7 +12,7 @@ public enum ModelStoreError: Error, CustomStringConvertible {
         case .notDownloaded(let model, let destination):
             return "\(model.name) is not downloaded yet; run `clipcanvas models pull \(model.name)`, or place \(model.fileName) from \(model.url) at \(destination.path)"
         case .downloadFailed(let model, let reason, let destination):
-            return "could not download \(model.name) (\(reason)); if this machine is offline, fetch \(model.url) elsewhere and place it at \(destination.path)"
+            return "could not download \(model.name) (\(reason)); fetch \(model.url) on a machine with network access and place it at \(destination.path)"
         }
     }
 }

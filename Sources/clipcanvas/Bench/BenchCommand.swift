@@ -7,8 +7,9 @@ struct Bench: ParsableCommand {
         abstract: "Time the engine's kernels and method steps.",
         discussion: """
             Build with `swift build -c release` first: debug builds are many times slower.
-            Each case is warmed up, then run until it has both --min-runs runs and --min-seconds of
-            timing. peak_rss_mb is the process's peak so far; run one case with --only for its own.
+            Each case is warmed up, then run until it has both --min-runs runs and --min-seconds \
+            of timing. Times are milliseconds per run; peak MB (peak_rss_mb) is the process's \
+            peak resident memory so far: run one case with --only for its own.
             """)
 
     @Option(help: "Run only the cases whose name contains this text.")
@@ -45,8 +46,8 @@ struct Bench: ParsableCommand {
         #endif
         let runner = BenchmarkRunner(minimumRuns: minRuns, minimumSeconds: minSeconds)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        if !json { print("case".padding(toLength: 34, withPad: " ", startingAt: 0) + "   median       min       max  runs   GFLOP/s  peak MB") }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if !json { print("case".padding(toLength: 34, withPad: " ", startingAt: 0) + "median ms    min ms    max ms  runs   GFLOP/s  peak MB") }
         for benchmark in selected {
             let result = runner.run(benchmark)
             if json {

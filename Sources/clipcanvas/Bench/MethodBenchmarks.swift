@@ -11,14 +11,14 @@ enum MethodBenchmarks {
                 // The preset as users run it: 256 strokes, 4 augmentations, ViT-B/32. The method
                 // never finishes here: each timed run is one more step of a long run.
                 var recipe = try! Preset.load("clipdraw", method: "clipdraw", as: CLIPDraw.Configuration.self)
-                recipe.iterations = 1_000_000
+                recipe.iterations = CountLimits.iterations
                 let drawing = try! CLIPDraw(prompt: "a red bicycle", configuration: recipe, model: model("ViT-B/32"), seed: 1)
                 return { drawing.step().stages }
             },
             BenchmarkCase.staged("iter.clipag") {
                 // The preset at 224: 32 views + 32 patches through ViT-B/32, forward and backward.
                 var recipe = try! Preset.load("clipag", method: "clipag", as: CLIPAG.Configuration.self)
-                recipe.iterations = 1_000_000
+                recipe.iterations = CountLimits.iterations
                 recipe.initCandidates = 1
                 let painting = try! CLIPAG(prompt: "a red bicycle", configuration: recipe, model: model("ViT-B/32"), seed: 1)
                 return { painting.step().stages }
@@ -36,7 +36,7 @@ enum MethodBenchmarks {
     /// the geometric model. The photo is noise: speed does not depend on it.
     static func clipassoStep(preset: String) -> () -> [StageTime] {
         var recipe = try! Preset.load(preset, method: "clipasso", as: CLIPasso.Configuration.self)
-        recipe.iterations = 1_000_000
+        recipe.iterations = CountLimits.iterations
         // Evaluate only at the first step, so early stopping never ends the timed run.
         recipe.evalInterval = 1_000_000
         // Strokes start uniformly: a step costs the same, and the saliency model (loaded, used
@@ -56,7 +56,7 @@ enum MethodBenchmarks {
     static func clipstyler(_ name: String, preset: String, content: @autoclosure @escaping () -> ContentNetwork) -> BenchmarkCase {
         BenchmarkCase.staged(name) {
             var recipe = try! Preset.load(preset, method: "clipstyler", as: CLIPstyler.Configuration.self)
-            recipe.iterations = 1_000_000
+            recipe.iterations = CountLimits.iterations
             var generator = SeededGenerator(seed: 2)
             let photo = Tensor.uniform([3, 512, 512], 0, 1, generator: &generator)
             let styler = try! CLIPstyler(

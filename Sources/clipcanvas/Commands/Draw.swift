@@ -23,13 +23,13 @@ struct Draw: ParsableCommand {
 
     @OptionGroup var result: SceneResultOptions
 
-    @Option(help: "Number of random strokes (with --init: strokes added to the drawing's own; default 0 then).")
+    @Option(help: "Number of random strokes, at most \(CLIPDraw.Configuration.maximumPaths) (with --init: strokes added to the drawing's own; default 0 then).")
     var paths: Int?
 
     @Option(help: "Cubic segments per stroke: N or MIN-MAX (preset: 1-3).", transform: Draw.segmentRange)
     var segments: ClosedRange<Int>?
 
-    @Option(help: "Augmented copies of the drawing per step.")
+    @Option(help: "Augmented copies of the drawing per step, at most \(CLIPDraw.Configuration.maximumAugmentations).")
     var augmentations: Int?
 
     @Option(help: "Canvas side in pixels (with --init: the longer side the drawing is rendered at).")
@@ -77,6 +77,7 @@ struct Draw: ParsableCommand {
         if let minWidth, !(minWidth > 0) { throw ValidationError("--min-width must be positive, got \(minWidth)") }
         if let augmentations, augmentations < 1 { throw ValidationError("--augmentations must be at least 1, got \(augmentations)") }
         try common.checkOutputs(allowed: SceneResultOptions.formats)
+        try common.checkNotOverwriting([initial])
     }
 
     /// `--segments N` or `MIN-MAX`, parsed once into a range.
@@ -114,19 +115,30 @@ struct Draw: ParsableCommand {
     }
 
     func run() throws {
+        Interrupt.install()
         let configuration = try drawConfiguration()
+        let session = MethodSession(options: common)
         let start = try initial.map { path -> Scene in
             let loaded = try SceneFile.load(path)
             for warning in loaded.warnings { printToStandardError("warning: \(path): \(warning)") }
             return loaded.scene
         }
+        let budget = MemoryBudget(advice: "use fewer --augmentations or --paths, or a smaller --canvas") {
+            configuration.memoryEstimate(architecture: $0)
+        }
+        try budget.check(modelNamed: configuration.model)
         let drawing = try CLIPDraw(
-            prompt: prompt, configuration: configuration, loader: common.modelOptions.loader, seed: common.seed, start: start)
-        let session = MethodSession(options: common)
+            prompt: prompt, configuration: configuration, loader: session.loader(common.modelOptions, budget: budget),
+            seed: common.seed, start: start)
+        try Interrupt.stopIfRequested(during: "encoding the prompt")
         session.warnTruncated(drawing.truncatedPrompts)
         try session.run(
             drawing, name: "draw", model: configuration.model,
+            checkState: { drawing in try FiniteOutput.check(drawing.currentScene) },
             snapshot: { drawing, base in try .scene(drawing.currentScene, base: base) },
-            writeResult: { drawing in try result.write(drawing.bestScene, to: common.output) })
+            writeResult: { drawing in
+                try FiniteOutput.check(drawing.bestScene)
+                return try result.write(drawing.bestScene, to: common.output)
+            })
     }
 }

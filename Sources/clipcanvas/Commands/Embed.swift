@@ -18,7 +18,7 @@ struct Embed: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Flag(help: "Print the embeddings as JSON.")
+    @Flag(help: "Print the embeddings as JSON (default: one line per input, its name and the numbers; none with -o alone).")
     var json = false
 
     @Option(name: .shortAndLong, help: "Write the embeddings as a float32 .npy array [N, embed].")
@@ -26,7 +26,6 @@ struct Embed: ParsableCommand {
 
     func validate() throws {
         guard images.isEmpty != text.isEmpty else { throw ValidationError("give either image files or --text prompts, not both or neither") }
-        guard json || output != nil else { throw ValidationError("choose --json or -o FILE.npy") }
         if let output, !output.lowercased().hasSuffix(".npy") { throw ValidationError("-o must name a .npy file") }
         if text.contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
             throw ValidationError("prompts must not be empty")
@@ -37,8 +36,15 @@ struct Embed: ParsableCommand {
         let model = try modelOptions.load()
         let embeddings =
             images.isEmpty ? try CLIPInputs.textEmbeddings(text, for: model) : l2Normalize(model.imageEmbedding(try CLIPInputs.images(images, for: model)))
+        try FiniteOutput.check(embeddings, "the embeddings")
         if let output {
             try AtomicFile.write(NumPyArray.encode(embeddings), to: output)
+        } else if !json {
+            let width = embeddings.shape[1]
+            for (index, input) in (images.isEmpty ? text : images).enumerated() {
+                let numbers = embeddings.values[index * width..<(index + 1) * width].map { String(format: "%.6f", $0) }
+                print("\(input)\t" + numbers.joined(separator: " "))
+            }
         }
         if json {
             let width = embeddings.shape[1]
@@ -46,7 +52,7 @@ struct Embed: ParsableCommand {
             let rows = inputs.enumerated().map { index, input in
                 ["input": input as Any, "embedding": Array(embeddings.values[index * width..<(index + 1) * width]).map(Double.init)]
             }
-            let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         }
     }

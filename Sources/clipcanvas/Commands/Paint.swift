@@ -34,10 +34,10 @@ struct Paint: ParsableCommand {
     @Option(help: "Weight of a total-variation smoothness term (preset: 0).")
     var tv: Float?
 
-    @Option(help: "Whole-image views per step.")
+    @Option(help: "Whole-image views per step, at most \(CLIPAG.Configuration.maximumViews).")
     var views: Int?
 
-    @Option(help: "Random patches per step at 224 pixels (scaled with the image area).")
+    @Option(help: "Random patches per step at 224 pixels (scaled with the image area), at most \(CLIPAG.Configuration.maximumViews).")
     var patches: Int?
 
     @OptionGroup var result: ImageResultOptions
@@ -54,6 +54,7 @@ struct Paint: ParsableCommand {
         if let views, views < 0 { throw ValidationError("--views cannot be negative, got \(views)") }
         if let patches, patches < 0 { throw ValidationError("--patches cannot be negative, got \(patches)") }
         try common.checkOutputs(allowed: ImageResultOptions.formats)
+        try common.checkNotOverwriting([initial])
     }
 
     func paintConfiguration() throws -> CLIPAG.Configuration {
@@ -68,11 +69,21 @@ struct Paint: ParsableCommand {
     }
 
     func run() throws {
+        Interrupt.install()
         let configuration = try paintConfiguration()
-        let start = try initial.map { try ImageFile.load($0).compositedOnWhite().tensor }
-        let painting = try CLIPAG(
-            prompt: prompt, configuration: configuration, loader: common.modelOptions.loader, seed: common.seed, start: start)
         let session = MethodSession(options: common)
+        let start = try initial.map { try ImageFile.load($0).compositedOnWhite().tensor }
+        let budget = MemoryBudget(advice: "use fewer --views or --patches, or a smaller --size") {
+            configuration.memoryEstimate(architecture: $0)
+        }
+        try budget.check(modelNamed: configuration.model)
+        if start == nil {
+            session.display.note("choosing the start: the best of \(plural(configuration.initCandidates, "smooth random field")) by CLIP score…")
+        }
+        let painting = try CLIPAG(
+            prompt: prompt, configuration: configuration, loader: session.loader(common.modelOptions, budget: budget),
+            seed: common.seed, start: start)
+        try Interrupt.stopIfRequested(during: "choosing the start image")
         if !configuration.model.lowercased().contains("clipag") {
             session.display.warning(
                 "\(configuration.model) is not the robust CLIPAG checkpoint; ordinary CLIP weights tend to paint adversarial texture (try --param pyramid --tv 0.1, or --model CLIPAG_ViTB32.pt)")
@@ -80,8 +91,12 @@ struct Paint: ParsableCommand {
         session.warnTruncated(painting.truncatedPrompts)
         try session.run(
             painting, name: "paint", model: configuration.model,
+            checkState: { painting in try FiniteOutput.check(painting.currentImage, "the painting") },
             snapshot: { painting, base in try .image(painting.currentImage, base: base) },
-            writeResult: { painting in try result.write(painting.bestImage, to: common.output) })
+            writeResult: { painting in
+                try FiniteOutput.check(painting.bestImage, "the painting")
+                return try result.write(painting.bestImage, to: common.output)
+            })
     }
 }
 

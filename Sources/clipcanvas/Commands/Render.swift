@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Output
 import Scene
 
@@ -10,7 +11,14 @@ struct Render: ParsableCommand {
             The format of each output follows its extension. Vector outputs stay vectors: an SVG \
             keeps the canvas as its viewBox, so it is crisp at any size. All outputs are written \
             only if every one of them can be; a failed run leaves existing files untouched.
+            A scene file may be up to \(Render.maximumFileBytes / 1_000_000) MB and hold up to \(Render.maximumPaths) paths.
             """)
+
+    /// A million paths is far beyond any drawing these methods make (CLIPDraw draws 256).
+    /// Reading a scene takes about 23 times its file size in memory (a 37 MB JSON scene of a
+    /// million paths peaks at 0.88 GB and renders in 19 s), so 64 MB keeps a render near 1.5 GB.
+    static let maximumPaths = 1_000_000
+    static let maximumFileBytes = 64_000_000
 
     @Argument(help: "The scene: a JSON scene file (see docs/scene-format.md) or an SVG drawing.")
     var scene: String
@@ -38,10 +46,22 @@ struct Render: ParsableCommand {
     }
 
     func run() throws {
+        if let bytes = (try? FileManager.default.attributesOfItem(atPath: scene))?[.size] as? Int, bytes > Self.maximumFileBytes {
+            throw TooLarge(message:
+                "\(scene) is \(String(format: "%.1f", Double(bytes) / 1e6)) MB; scene files of up to \(Self.maximumFileBytes / 1_000_000) MB are read (about \(Self.maximumPaths) paths)")
+        }
         let loaded = try SceneFile.load(scene)
+        guard loaded.scene.paths.count <= Self.maximumPaths else {
+            throw TooLarge(message: "\(scene) holds \(loaded.scene.paths.count) paths; at most \(Self.maximumPaths) are rendered")
+        }
         for warning in loaded.warnings {
             printToStandardError("warning: \(scene): \(warning)")
         }
         try SceneExport.write(loaded.scene, to: output, longerSide: size)
+    }
+
+    struct TooLarge: Error, LocalizedError {
+        let message: String
+        var errorDescription: String? { message }
     }
 }

@@ -45,6 +45,8 @@ struct Score: ParsableCommand {
         let textEmbeddings = try CLIPInputs.textEmbeddings(text, for: model)
         let cosine = matmul(imageEmbeddings, textEmbeddings, transposeB: true)
         let probabilities = softmax(cosine * model.logitScale)
+        try FiniteOutput.check(cosine, "the similarities")
+        try FiniteOutput.check(probabilities, "the probabilities")
         let rows = images.enumerated().map { index, path in
             Row(
                 image: path,
@@ -53,7 +55,7 @@ struct Score: ParsableCommand {
         }
         if json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(Report(texts: text, images: rows)), as: UTF8.self))
         } else {
             printTable(rows)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Methods
+import Models
 import Output
 import Tensor
 
@@ -26,15 +27,15 @@ struct Sketch: ParsableCommand {
 
     @OptionGroup var result: SceneResultOptions
 
-    @Option(help: "Strokes in the sketch (preset: 16); fewer is more abstract.")
+    @Option(help: "Strokes in the sketch, at most \(CLIPasso.Configuration.maximumStrokes) (preset: 16); fewer is more abstract.")
     var strokes: Int?
 
     @Option(
-        help: "Several abstraction levels in one run, e.g. 4,8,16,32 (they share the photo's features and saliency).",
+        help: "Several abstraction levels in one run, e.g. 4,8,16,32 (they share the photo's features and saliency; at most \(Self.maximumLevels)).",
         transform: { try Sketch.integers($0, flag: "--abstractions", example: "4,8,16,32") })
     var abstractions: [Int]?
 
-    @Option(help: "Independent runs with seeds SEED, SEED+1000, …; the lowest evaluation loss wins (the reference uses 3).")
+    @Option(help: "Independent runs with seeds SEED, SEED+1000, …, at most \(CLIPasso.Configuration.maximumSeeds); the lowest evaluation loss wins (the reference uses 3).")
     var seeds: Int?
 
     @Flag(help: "Pad a non-square photo onto a white square instead of centre-cropping it.")
@@ -81,6 +82,10 @@ struct Sketch: ParsableCommand {
             guard Set(abstractions).count == abstractions.count else {
                 throw ValidationError("--abstractions repeats a level: \(Self.list(abstractions))")
             }
+            guard abstractions.count <= Self.maximumLevels, abstractions.allSatisfy({ $0 <= CLIPasso.Configuration.maximumStrokes }) else {
+                throw ValidationError(
+                    "--abstractions takes at most \(Self.maximumLevels) levels of at most \(CLIPasso.Configuration.maximumStrokes) strokes; got \(Self.list(abstractions))")
+            }
             if strokes != nil { throw ValidationError("--strokes and --abstractions exclude each other") }
         }
         if let geometricLayers, !geometricLayers.allSatisfy({ $0 >= 0 }) {
@@ -89,6 +94,7 @@ struct Sketch: ParsableCommand {
         if fast && common.preset != nil { throw ValidationError("--fast is the preset clipasso-fast; give --fast or --preset, not both") }
         if let saveSaliency, !saveSaliency.lowercased().hasSuffix(".png") { throw ValidationError("--save-saliency writes a .png file") }
         try common.checkOutputs(allowed: SceneResultOptions.formats)
+        try common.checkNotOverwriting([photo, mask])
         for path in [saveSaliency].compactMap({ $0 }) {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             guard FileManager.default.fileExists(atPath: folder) else {
@@ -96,6 +102,9 @@ struct Sketch: ParsableCommand {
             }
         }
     }
+
+    /// Abstraction levels in one run: each is a whole CLIPasso run (times --seeds).
+    static let maximumLevels = 16
 
     /// A comma-separated list of integers (`flag`'s value), parsed once.
     static func integers(_ text: String, flag: String, example: String) throws -> [Int] {
@@ -126,15 +135,50 @@ struct Sketch: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try sketchConfiguration()
+        Interrupt.install()
+        var configuration = try sketchConfiguration()
+        let session = MethodSession(options: common)
         let photo = try ImageFile.load(self.photo).compositedOnWhite().tensor
         let mask = try mask.map { Self.maskValues(try ImageFile.load($0)) }
+
+        // A given file serves every role it can; telling which loads it, and the run reuses it.
+        var loader = session.loader(common.modelOptions, budget: nil)
+        func model(_ name: String) throws -> CLIPModel {
+            if let model = loader.preloaded[name] { return model }
+            let model = try loader.load(name)
+            loader.preloaded[name] = model
+            return model
+        }
+        let presetSaliency = try Preset.load(
+            fast ? "clipasso-fast" : (common.preset ?? "clipasso"), method: "clipasso", as: CLIPasso.Configuration.self
+        ).model
+        let roles = try SketchModelRoles(
+            saliencyFlag: common.modelOptions.model, geometricFlag: geometricModel, presetSaliency: presetSaliency,
+            configuration: configuration, layersGiven: geometricLayers != nil
+        ) { file in
+            if case .transformer = try model(file).architecture.vision { return true }
+            return false
+        }
+        for note in roles.notes { session.display.note(note) }
+        configuration.model = roles.saliency
+        configuration.geometricModel = roles.geometric
+        if let layers = roles.geometricLayers { configuration.geometricLayers = layers }
+        let runs = (abstractions?.count ?? 1) * configuration.seeds
+        let budget = MemoryBudget(advice: "use fewer --strokes, --seeds or --abstractions") { [configuration] in
+            configuration.memoryEstimate(geometric: $0, runs: runs)
+        }
+        try budget.check(modelNamed: roles.geometric)
+        if let geometric = loader.preloaded[roles.geometric] { try budget.check(architecture: geometric.architecture) }
+
         let sketches = try CLIPassoRuns(
-            photo: photo, mask: mask, configuration: configuration, levels: abstractions, loader: common.modelOptions.loader,
-            seed: common.seed)
-        let session = MethodSession(options: common)
+            photo: photo, mask: mask, configuration: configuration, levels: abstractions, loader: loader, seed: common.seed,
+            note: session.display.note)
+        loader.preloaded = [:]  // the runs hold the geometric model; a saliency-only file can go
+        try Interrupt.stopIfRequested(during: "computing the photo's features")
+        let describe = { (name: String) in FileManager.default.fileExists(atPath: name) ? URL(fileURLWithPath: name).lastPathComponent : name }
         try session.run(
-            sketches, name: "sketch", model: "\(configuration.geometricModel) (saliency \(configuration.model))",
+            sketches, name: "sketch", model: "\(describe(roles.geometric)) (saliency \(describe(roles.saliency)))",
+            checkState: { sketches in try FiniteOutput.check(sketches.currentRun.currentScene, "the sketch") },
             snapshot: { sketches, base in try .scene(sketches.currentRun.currentScene, base: base) },
             writeResult: { sketches in try writeResults(sketches) })
     }
@@ -157,6 +201,7 @@ struct Sketch: ParsableCommand {
         var written: [String] = []
         let results = sketches.results
         for level in results {
+            try FiniteOutput.check(level.scene, "the sketch")
             let paths = abstractions == nil ? common.output : common.output.map { Self.path($0, adding: "-\(level.strokes)") }
             written += try result.write(level.scene, to: paths)
         }
@@ -164,7 +209,7 @@ struct Sketch: ParsableCommand {
             let row = Self.path(common.output[0], adding: "-abstractions", extension: "png")
             let side = result.size ?? sketches.target.image.shape[3]
             let panels = try results.map { try CairoRenderer.render($0.scene, width: side, height: side) }
-            try ImageFile.savePNG(ContactSheet.compose(panels, columns: panels.count), to: row)
+            try ImageFile.savePNG(ContactSheet.compose(panels, labels: results.map { plural($0.strokes, "stroke") }, columns: panels.count), to: row)
             written.append(row)
         }
         if let saveSaliency {

@@ -13,7 +13,8 @@ struct Style: ParsableCommand {
             structure. Defaults: the preset `clipstyler` (200 steps at 512 pixels, 64 patches per \
             step); --fast uses `clipstyler-fast` (100 steps, 8 patches).
             For this command --size is the working size: the photo's longer side while training \
-            (default 512, a multiple of 8); --output-size sets the size of the written result.
+            (default 512, a multiple of 8; the patch size follows it). The result has the photo's \
+            own size; --output-size sets its longer side instead.
             The content loss uses torchvision's VGG19 weights when given (--content-model PATH) or \
             found in the torch hub cache (vgg19-dcbb9e9d.pth), else early features of the CLIP \
             model itself; the run says which.
@@ -55,26 +56,54 @@ struct Style: ParsableCommand {
         }
         if fast && common.preset != nil { throw ValidationError("--fast and --preset exclude each other: --fast is the preset clipstyler-fast") }
         try common.checkOutputs(allowed: ImageResultOptions.formats)
+        try common.checkNotOverwriting([photo])
+    }
+
+    /// The preset as chosen, before `--size` (for the notice when the patch size follows it).
+    private func styleConfigurationWithoutSize() throws -> CLIPstyler.Configuration {
+        var options = common
+        if fast { options.preset = "clipstyler-fast" }
+        return try options.configuration(method: "clipstyler", as: CLIPstyler.Configuration.self)
     }
 
     func styleConfiguration() throws -> CLIPstyler.Configuration {
-        var options = common
-        if fast { options.preset = "clipstyler-fast" }
-        var configuration = try options.configuration(method: "clipstyler", as: CLIPstyler.Configuration.self)
-        if let size { configuration.size = size }
+        var configuration = try styleConfigurationWithoutSize()
+        if let size, size != configuration.size {
+            // The patches cover the same share of the image at any working size, as paint's
+            // patch count follows its size.
+            configuration.patchSize = max(8, Int((Double(configuration.patchSize) * Double(size) / Double(configuration.size)).rounded()))
+            configuration.size = size
+        }
         if let source { configuration.source = source }
         try configuration.validate()
         return configuration
     }
 
     func run() throws {
-        let configuration = try styleConfiguration()
-        let photo = try ImageFile.load(self.photo).compositedOnWhite().tensor
-        let styler = try CLIPstyler(
-            photo: photo, style: style, configuration: configuration, loader: common.modelOptions.loader, contentModel: contentModel,
-            seed: common.seed)
+        Interrupt.install()
+        var configuration = try styleConfiguration()
         let session = MethodSession(options: common)
-        let working = styler.workingSize
+        let photo = try ImageFile.load(self.photo).compositedOnWhite().tensor
+        let photoSize = (width: photo.shape[2], height: photo.shape[1])
+        let working = WorkingSize(photoHeight: photoSize.height, photoWidth: photoSize.width, longerSide: configuration.size)
+        let shorterSide = min(working.width, working.height)
+        if configuration.patches > 0 && configuration.patchSize > shorterSide {
+            configuration.patchSize = shorterSide
+        }
+        let preset = try styleConfigurationWithoutSize()
+        if configuration.patches > 0 && configuration.patchSize != preset.patchSize {
+            session.display.note(
+                "patches of \(configuration.patchSize) pixels follow the \(working.width)x\(working.height) working image (the preset's \(preset.patchSize) at \(preset.size))")
+        }
+        let budget = MemoryBudget(advice: "use a smaller --size, or --fast") { [configuration] in
+            configuration.memoryEstimate(architecture: $0)
+        }
+        try budget.check(modelNamed: configuration.model)
+        session.display.note("encoding the source and style texts in 79 templates each, and the photo's content features…")
+        let styler = try CLIPstyler(
+            photo: photo, style: style, configuration: configuration, loader: session.loader(common.modelOptions, budget: budget),
+            contentModel: contentModel, seed: common.seed)
+        try Interrupt.stopIfRequested(during: "encoding the texts")
         if let requested = working.roundedFrom {
             session.display.note("--size \(requested) is not a multiple of 8; stylising at \(working.width)x\(working.height)")
         }
@@ -90,6 +119,11 @@ struct Style: ParsableCommand {
         try session.run(
             styler, name: "style", model: configuration.model,
             snapshot: { styler, base in try .image(styler.currentImage, base: base) },
-            writeResult: { styler in try result.write(styler.bestImage, to: common.output) })
+            writeResult: { styler in
+                try FiniteOutput.check(styler.bestImage, "the stylised photo")
+                // The working size is an internal choice: the result has the photo's size
+                // unless --output-size says otherwise.
+                return try result.write(styler.bestImage, to: common.output, defaultSize: photoSize)
+            })
     }
 }

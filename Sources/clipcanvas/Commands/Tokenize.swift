@@ -19,13 +19,16 @@ struct Tokenize: ParsableCommand {
     @Flag(help: "Print one JSON object: ids, tokens, truncated, end_index, token_count, context_length.")
     var json = false
 
-    @Option(help: "Tokens the text encoder reads, start and end included.")
+    @Option(help: "Tokens the text encoder reads, start and end included: 2 to \(Self.maximumContextLength) (CLIP's is 77).")
     var contextLength = CLIPTokenizer.defaultContextLength
 
+    /// No CLIP variant reads more than a few hundred tokens (OpenAI's 77, Long-CLIP's 248).
+    static let maximumContextLength = 4096
+
     func validate() throws {
-        guard contextLength >= 2 else {
+        guard (2...Self.maximumContextLength).contains(contextLength) else {
             throw ValidationError(
-                "--context-length must be at least 2 (the start and end tokens), found \(contextLength)")
+                "--context-length must be between 2 (the start and end tokens) and \(Self.maximumContextLength), found \(contextLength)")
         }
     }
 

@@ -6,7 +6,7 @@ import Tensor
 /// How the image methods (style, paint) write their result: PNG or JPEG, at the working size or
 /// at `--output-size`. Their `--size` is the working size, so the result needs its own flag.
 struct ImageResultOptions: ParsableArguments {
-    @Option(help: "Longer side in pixels of the written result (default: the working size).")
+    @Option(help: "Longer side in pixels of the written result (default: style, the photo's size; paint, the working size).")
     var outputSize: Int?
 
     static let formats = ["png", "jpg", "jpeg"]
@@ -22,8 +22,13 @@ struct ImageResultOptions: ParsableArguments {
 
     /// Writes `result` [3, H, W] to every path (format by extension), resized if asked; returns
     /// the paths.
-    func write(_ result: Tensor, to paths: [String]) throws -> [String] {
-        try ImageFile.save(resized(Image(tensor: result)), to: paths)
+    /// Without `--output-size`, a `defaultSize` (style: the photo's) is the result's exact size.
+    func write(_ result: Tensor, to paths: [String], defaultSize: (width: Int, height: Int)? = nil) throws -> [String] {
+        var image = Image(tensor: result)
+        if outputSize == nil, let defaultSize, (defaultSize.width, defaultSize.height) != (image.width, image.height) {
+            image = Image(tensor: ImagePreprocessing.resizeAntialiased(image.tensor, height: defaultSize.height, width: defaultSize.width))
+        }
+        try ImageFile.save(resized(image), to: paths)
         return paths
     }
 

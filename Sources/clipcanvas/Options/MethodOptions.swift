@@ -10,7 +10,7 @@ struct MethodOptions: ParsableArguments {
     @Option(help: "A built-in preset name or a preset JSON file (a file may set only some fields). Default: the method's own.")
     var preset: String?
 
-    @Option(help: "Optimisation steps (default: the preset's).")
+    @Option(help: "Optimisation steps, at most \(CountLimits.iterations) (default: the preset's).")
     var iterations: Int?
 
     @Option(help: "Seed of every random choice: the same arguments and seed give the same files.")
@@ -31,6 +31,9 @@ struct MethodOptions: ParsableArguments {
     @Flag(help: "Print progress as JSON events, one per line, on stdout.")
     var json = false
 
+    @Flag(help: "Allow an output to replace an input file (the photo, the --init drawing or image).")
+    var force = false
+
     /// `--save-every N DIR` as a value: a step count of at least 1 and a directory.
     struct Snapshots {
         let every: Int
@@ -50,8 +53,8 @@ struct MethodOptions: ParsableArguments {
     var snapshots: Snapshots? { try? Snapshots(saveEvery) }
 
     func validate() throws {
-        if let iterations, iterations < 1 {
-            throw ValidationError("--iterations must be at least 1, got \(iterations)")
+        if let iterations, !(1...CountLimits.iterations).contains(iterations) {
+            throw ValidationError("--iterations must be between 1 and \(CountLimits.iterations), got \(iterations)")
         }
         let snapshots = try Snapshots(saveEvery)
         if let contactSheet {
@@ -68,6 +71,17 @@ struct MethodOptions: ParsableArguments {
         if let model = modelOptions.model { configuration.model = model }
         if let iterations { configuration.iterations = iterations }
         return configuration
+    }
+
+    /// Fails before any work if an output would replace one of `inputs` and `--force` was not
+    /// given: a typo in `-o` must not destroy the photo a run was made from.
+    func checkNotOverwriting(_ inputs: [String?]) throws {
+        guard !force else { return }
+        let inputPaths = Set(inputs.compactMap { $0 }.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path })
+        for path in output + [contactSheet].compactMap({ $0 })
+        where inputPaths.contains(URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path) {
+            throw ValidationError("\(path) is also an input of this run; give another output name, or --force to replace it")
+        }
     }
 
     /// Fails before any work if an output cannot be written: an unknown extension (checked by

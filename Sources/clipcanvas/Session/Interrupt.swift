@@ -3,19 +3,44 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import ArgumentParser
+import Guidance
+import Methods
 import Synchronization
 
-/// Ctrl-C during a run: the first one asks the run to stop after the current step and write its
-/// best result; a second one, if the user cannot wait, ends the process at once.
+/// Ctrl-C (SIGINT) or SIGTERM (what Slurm and Kubernetes send) during a run: the first one asks
+/// the run to stop after the current step (a long step gives up at its next CLIP chunk) and
+/// write its best result; a second one, if the user cannot wait, ends the process at once.
+/// Installed before the model loads, so no stage of a run ignores it.
 enum Interrupt {
-    private static let requested = Atomic<Bool>(false)
+    /// The signal that asked to stop (0: none).
+    private static let signalNumber = Atomic<Int32>(0)
 
-    static var wasRequested: Bool { requested.load(ordering: .relaxed) }
+    static var wasRequested: Bool { Interruption.isRequested }
+
+    /// The conventional exit status of a process stopped by the signal: 128 + its number
+    /// (130 for Ctrl-C, 143 for SIGTERM).
+    static var exitCode: ExitCode { ExitCode(128 + signalNumber.load(ordering: .relaxed)) }
 
     static func install() {
-        signal(SIGINT) { _ in
-            Interrupt.requested.store(true, ordering: .relaxed)
-            signal(SIGINT, SIG_DFL)
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber) { received in
+                Interrupt.signalNumber.store(received, ordering: .relaxed)
+                Interruption.request()
+                signal(SIGINT, SIG_DFL)
+                signal(SIGTERM, SIG_DFL)
+                // write(2) is async-signal-safe; the message says at once that it was heard.
+                let message: StaticString = "\nstopping after this step… (again to quit at once)\n"
+                _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
+            }
         }
+    }
+
+    /// Between the stages before the first step (loading, encoding, saliency): nothing worth
+    /// writing exists yet, so an interrupted run ends here with the signal's exit status.
+    static func stopIfRequested(during stage: String) throws {
+        guard wasRequested else { return }
+        printToStandardError("interrupted while \(stage); nothing was written")
+        throw exitCode
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Methods
+import Models
 import Output
 import Scene
 import Tensor
@@ -14,6 +15,18 @@ struct MethodSession {
     init(options: MethodOptions) {
         self.options = options
         display = ProgressDisplay(quiet: options.quiet, json: options.json)
+    }
+
+    /// The command's `--model` options as a loader that says what it loads on this display and,
+    /// as each model is built, checks `budget` (if any) and whether the user asked to stop.
+    func loader(_ modelOptions: ModelOptions, budget: MemoryBudget?) -> CLIPLoader {
+        var loader = modelOptions.loader
+        loader.note = display.note
+        loader.inspect = { model in
+            try budget?.check(architecture: model.architecture)
+            try Interrupt.stopIfRequested(during: "loading the model")
+        }
+        return loader
     }
 
     /// Says which prompts CLIP's context cut short (methods report them; users should know).
@@ -46,50 +59,93 @@ struct MethodSession {
 
     /// Runs `method` to the end. `snapshot(method, basePath)` writes the current state to files
     /// named `basePath` plus an extension; `writeResult(method)` writes the outputs and returns
-    /// their paths.
+    /// their paths; `checkState(method)`, where the state is cheap to read, throws when a step
+    /// left it non-finite (a finite loss can come from a drawing whose points are infinite).
     func run<Method: IterativeMethod>(
         _ method: Method, name: String, model: String,
+        checkState: ((Method) throws -> Void)? = nil,
         snapshot: (Method, String) throws -> Snapshot,
         writeResult: (Method) throws -> [String]
     ) throws {
         let snapshots = options.snapshots
-        if let snapshots {
-            try FileManager.default.createDirectory(atPath: snapshots.directory, withIntermediateDirectories: true)
-        }
-        var thumbnails: [Image] = []
-        func takeSnapshot() throws {
-            guard let snapshots else { return }
+        var thumbnails: [(label: String, image: Image)] = []
+        // A snapshot is a by-product: one that cannot be written (a full disk, a folder made
+        // read-only) is reported once and the run goes on to write its real outputs.
+        var snapshotsFailed = false
+        func takeSnapshot() {
+            guard let snapshots, !snapshotsFailed else { return }
+            do {
+                try FileManager.default.createDirectory(atPath: snapshots.directory, withIntermediateDirectories: true)
+            } catch {
+                snapshotsFailed = true
+                display.warning("cannot create the snapshot folder \(snapshots.directory) (\(Self.describe(error))); the run goes on without snapshots")
+                return
+            }
             let digits = max(4, String(method.iterations).count)
             let number = String(repeating: "0", count: max(0, digits - String(method.completedIterations).count)) + String(method.completedIterations)
-            let taken = try snapshot(method, (snapshots.directory as NSString).appendingPathComponent("step-\(number)"))
-            thumbnails.append(taken.thumbnail)
-            display.snapshot(iteration: method.completedIterations, files: taken.files)
+            do {
+                let taken = try snapshot(method, (snapshots.directory as NSString).appendingPathComponent("step-\(number)"))
+                thumbnails.append(("step \(method.completedIterations)", taken.thumbnail))
+                display.snapshot(iteration: method.completedIterations, files: taken.files)
+            } catch {
+                snapshotsFailed = true
+                display.warning("cannot write snapshots into \(snapshots.directory) (\(Self.describe(error))); no more snapshots, the run goes on")
+            }
         }
 
-        Interrupt.install()
         display.start(method: name, model: model, iterations: method.iterations, seed: options.seed)
-        try takeSnapshot()
+        takeSnapshot()
         var bestLoss: Float?
         var stopped = "completed"
         while !method.isFinished {
             if Interrupt.wasRequested {
+                // Before the first step there is no result worth a file.
+                if method.completedIterations == 0 { try Interrupt.stopIfRequested(during: "taking the first step") }
                 stopped = "interrupted"
-                display.note("interrupted after step \(method.completedIterations); writing the best result so far")
+                display.note("interrupted after \(plural(method.completedIterations, "step")); writing the best result so far")
                 break
             }
             let report = method.step()
+            if report.interrupted { continue }
+            guard report.loss.isFinite else {
+                throw NonFiniteStep(iteration: report.iteration, what: "a non-finite loss (\(report.loss))")
+            }
+            do {
+                try checkState?(method)
+            } catch {
+                throw NonFiniteStep(iteration: report.iteration, what: "non-finite parameters")
+            }
             bestLoss = report.bestLoss
             display.step(report)
             if report.converged { stopped = "converged" }
             if let snapshots, report.iteration % snapshots.every == 0 || method.isFinished {
-                try takeSnapshot()
+                takeSnapshot()
             }
         }
         var outputs = try writeResult(method)
         if let contactSheet = options.contactSheet, !thumbnails.isEmpty {
-            try ImageFile.savePNG(ContactSheet.compose(thumbnails), to: contactSheet)
-            outputs.append(contactSheet)
+            do {
+                try ImageFile.savePNG(ContactSheet.compose(thumbnails.map(\.image), labels: thumbnails.map(\.label)), to: contactSheet)
+                outputs.append(contactSheet)
+            } catch {
+                display.warning("cannot write the contact sheet \(contactSheet): \(Self.describe(error))")
+            }
         }
         display.finish(stopped: stopped, steps: method.completedIterations, bestLoss: bestLoss, outputs: outputs)
+        if stopped == "interrupted" { throw Interrupt.exitCode }
+    }
+
+    static func describe(_ error: Error) -> String {
+        (error as? LocalizedError)?.errorDescription ?? String(describing: error)
+    }
+
+    /// A step's loss was NaN or infinite: the parameters are lost, so the run stops rather than
+    /// write a picture of NaNs.
+    struct NonFiniteStep: Error, LocalizedError {
+        let iteration: Int
+        let what: String
+        var errorDescription: String? {
+            "step \(iteration) produced \(what); stopping without writing. A learning rate or loss weight may be too large"
+        }
     }
 }

@@ -16,7 +16,7 @@ final class ProgressDisplay {
     private let started = Date()
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return encoder
@@ -42,7 +42,7 @@ final class ProgressDisplay {
         lastStepEnd = Date()
         switch mode {
         case .json: emit(["event": "start", "method": method, "model": model, "iterations": iterations, "seed": NSNumber(value: seed)])
-        case .terminal, .log: printToStandardError("\(method): \(iterations) steps with \(model), seed \(seed)")
+        case .terminal, .log: printToStandardError("\(method): \(plural(iterations, "step")) with \(model), seed \(seed)")
         case .quiet: break
         }
     }
@@ -99,16 +99,23 @@ final class ProgressDisplay {
             if let bestLoss { event["best_loss"] = bestLoss }
             emit(event)
         case .terminal, .log:
-            printToStandardError(String(format: "%@ after %d steps in %.1f s; wrote %@", stopped, steps, elapsedSeconds, outputs.joined(separator: ", ")))
+            printToStandardError("\(stopped) after \(plural(steps, "step")) in \(String(format: "%.1f", elapsedSeconds)) s; wrote \(outputs.joined(separator: ", "))")
         case .quiet: break
         }
     }
 
     private func line(_ report: IterationReport, perStep: Double, remaining: Double) -> String {
-        let width = String(report.iterations).count
-        var text = String(format: "step %\(width)d/%d  loss %.4f", report.iteration, report.iterations, report.loss)
+        let total = String(report.iterations)
+        let done = String(report.iteration)
+        var text = "step " + String(repeating: " ", count: max(0, total.count - done.count)) + done + "/" + total
+        if let level = report.level { text += " · level \(level)" }
+        if let seed = report.seed, let seedCount = report.seedCount, seedCount > 1 { text += " · seed \(seed)/\(seedCount)" }
+        text += String(format: "  loss %.4f", report.loss)
         if let similarity = report.similarity { text += String(format: "  similarity %.4f", similarity) }
-        text += String(format: "  best %.4f  %.2f it/s  ETA %@", report.bestLoss, perStep > 0 ? 1 / perStep : 0, Self.duration(remaining))
+        // CLIPasso keeps the sketch with the lowest evaluation loss (no augmentation), another
+        // quantity than the step's loss: the label says which.
+        text += String(format: "  %@ %.4f", report.bestIsEvaluation ? "best eval" : "best", report.bestLoss)
+        text += String(format: "  %.2f it/s  ETA %@", perStep > 0 ? 1 / perStep : 0, Self.duration(remaining))
         return text
     }
 
@@ -127,7 +134,12 @@ final class ProgressDisplay {
     }
 
     private func emit(_ event: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys]) else { return }
+        guard let data = try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
+}
+
+/// "1 step", "2 steps".
+func plural(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
