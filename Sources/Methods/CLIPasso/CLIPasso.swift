@@ -9,8 +9,9 @@ import Tensor
 /// One step: rasterize the strokes; make the clean copy and `augmentations` copies of sketch and
 /// photo with the same random perspective and crop; compare their CLIP features (the photo's
 /// clean features are computed once, in `SketchTarget`); move the control points (Adam). Every
-/// `evalInterval` steps the clean copy's loss is the evaluation loss: the lowest one's sketch is
-/// kept, and the run stops when it stays within `minDelta` of the best twice.
+/// `evalInterval` steps the clean copy's loss is the evaluation loss: at the lowest one the sketch
+/// is kept as that step's update leaves it (as the reference saves it), and the run stops when
+/// the loss stays within `minDelta` of the best twice.
 public final class CLIPasso: IterativeMethod {
     public let configuration: Configuration
     public let iterations: Int
@@ -61,7 +62,8 @@ public final class CLIPasso: IterativeMethod {
     /// The sketch as the next step will see it.
     public var currentScene: Scene { parameters.scene }
 
-    /// The sketch with the lowest evaluation loss so far (the current one before any evaluation).
+    /// The sketch after the step with the lowest evaluation loss so far (the current one before
+    /// any evaluation).
     public var bestScene: Scene { best?.scene ?? currentScene }
 
     /// The lowest evaluation loss so far.

@@ -130,6 +130,8 @@ public final class CLIPstyler: IterativeMethod {
         public let patch: Float
         /// d(total loss)/d(output) [1, 3, h, w], what the U-Net's backward starts from.
         public let outputGradient: Tensor
+        /// What Adam was given: d(total loss)/d(parameter), in `networkParameters` order.
+        public let parameterGradients: [Tensor]
     }
 
     /// The last step's terms and gradient (`nil` before the first step).
@@ -190,13 +192,15 @@ public final class CLIPstyler: IterativeMethod {
             }
         }
         let gradient = cut.grad
+        var parameterGradients: [Tensor] = []
         clock.measure("unet backward+update") {
             if let gradient { (output * gradient).sum().backward() }
+            parameterGradients = network.parameters.map { $0.grad?.copy() ?? Tensor(repeating: 0, shape: $0.shape) }
             optimizer.update()
         }
         lastStep = StepDetail(
             output: cut.detached(), content: contentLoss, totalVariation: tvLoss, global: globalLoss, patch: patchLoss,
-            outputGradient: gradient?.copy() ?? Tensor(repeating: 0, shape: cut.shape))
+            outputGradient: gradient?.copy() ?? Tensor(repeating: 0, shape: cut.shape), parameterGradients: parameterGradients)
         let loss = contentLoss + tvLoss + globalLoss + patchLoss
         let improved = loss < bestLoss
         bestLoss = min(bestLoss, loss)
