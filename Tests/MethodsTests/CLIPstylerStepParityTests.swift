@@ -22,9 +22,9 @@ import XCTest
 /// working size with 8 patches of 64 pixels instead of 512 / 64 / 128, and a StepLR step of 1 so
 /// the rate changes within three steps. Compared per step: the four weighted loss terms (1e-4
 /// relative), the U-Net output and d(total)/d(output) (every 29th value and the sums, 1e-3
-/// relative to the largest value), the parameter gradients of several whole U-Net tensors (1e-3
-/// relative in the Euclidean norm: instance norms make single elements of float32 weight
-/// gradients rounding-sensitive) and their updates plus the sum of |update| over all tensors (1e-3).
+/// relative to the largest value), the parameter gradients of several whole U-Net tensors (2e-2
+/// relative in the Euclidean norm, which float32 itself needs at the first step; see below) and
+/// their updates plus the sum of |update| over all tensors (1e-3).
 ///
 /// To regenerate: `CLIPCANVAS_RECORD_CLIPSTYLER=/tmp/clipstyler_record swift test --filter
 /// CLIPstylerStepParityTests`, then `python3 Tools/fixtures/make_clipstyler_step_fixtures.py
@@ -149,7 +149,10 @@ final class CLIPstylerStepParityTests: XCTestCase {
                 let update = zip(tensor.values, before[name]!).map { $0 - $1 }
                 updateAbsSum += update.reduce(0.0) { $0 + Double(abs($1)) }
                 if let reference = expected.gradients[name] {
-                    StepParity.assertNorm(parameterGradient.values, reference, relative: 1e-3, "\(step) gradient of \(name)")
+                    // 2e-2: at the first step PyTorch's own float32 gradient of conv_init.weight is
+                    // 1.14e-2 off the float64 one (1.7e-3 for conv_init.bias): the untrained U-Net's
+                    // instance norms cancel most of the gradient that reaches its first layers.
+                    StepParity.assertNorm(parameterGradient.values, reference, relative: 2e-2, "\(step) gradient of \(name)")
                 }
                 if let reference = expected.updates[name] {
                     StepParity.assertValues(update, reference, relative: 1e-3, "\(step) update of \(name)")
