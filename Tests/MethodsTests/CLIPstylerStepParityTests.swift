@@ -28,7 +28,8 @@ import XCTest
 ///
 /// To regenerate: `CLIPCANVAS_RECORD_CLIPSTYLER=/tmp/clipstyler_record swift test --filter
 /// CLIPstylerStepParityTests`, then `python3 Tools/fixtures/make_clipstyler_step_fixtures.py
-/// /tmp/clipstyler_record`.
+/// /tmp/clipstyler_record`. The record mode reads the set-up (seeds, size, patches, tau) from
+/// the committed fixture's `recipe`, which the script writes from its constants.
 final class CLIPstylerStepParityTests: XCTestCase {
     struct Fixture: Decodable {
         struct Recipe: Decodable {
