@@ -9,8 +9,9 @@ import Tensor
 /// One step: rasterize the strokes; make the clean copy and `augmentations` copies of sketch and
 /// photo with the same random perspective and crop; compare their CLIP features (the photo's
 /// clean features are computed once, in `SketchTarget`); move the control points (Adam). Every
-/// `evalInterval` steps the clean copy's loss is the evaluation loss: the lowest one's sketch is
-/// kept, and the run stops when it stays within `minDelta` of the best twice.
+/// `evalInterval` steps the clean copy's loss is the evaluation loss: at the lowest one the sketch
+/// is kept as that step's update leaves it (as the reference saves it), and the run stops when
+/// the loss stays within `minDelta` of the best twice.
 public final class CLIPasso: IterativeMethod {
     public let configuration: Configuration
     public let iterations: Int
@@ -61,23 +62,50 @@ public final class CLIPasso: IterativeMethod {
     /// The sketch as the next step will see it.
     public var currentScene: Scene { parameters.scene }
 
-    /// The sketch with the lowest evaluation loss so far (the current one before any evaluation).
+    /// The sketch after the step with the lowest evaluation loss so far (the current one before
+    /// any evaluation).
     public var bestScene: Scene { best.value ?? currentScene }
 
     /// The lowest evaluation loss so far.
     public var bestEvaluationLoss: Float? { best.loss }
 
+    /// What one step computed, kept so that a step can be checked against the reference
+    /// implementation term by term.
+    public struct StepDetail {
+        /// The rendered sketch [1, 3, R, R] the losses were taken on.
+        public let image: Tensor
+        /// The weighted loss terms, means over the copies: one per geometric layer in the order
+        /// configured, then the semantic term when its weight is positive.
+        public let terms: [Float]
+        /// The same terms for the clean copy against the clean photo, on evaluation steps.
+        public let evaluationTerms: [Float]?
+        /// d(loss)/d(image) [1, 3, R, R], and what the rasterizer makes of it: d(loss)/d(points),
+        /// the gradient Adam was given.
+        public let imageGradient: Tensor
+        public let pointsGradient: Tensor
+    }
+
+    /// The last step's terms and gradients (`nil` before the first step).
+    public private(set) var lastStep: StepDetail?
+
     public func step() -> IterationReport {
         precondition(!isFinished, "the run is complete")
+        return step(augmentation: augmentation.sample(imageHeight: size, imageWidth: size, generator: &generator))
+    }
+
+    /// One step with the given perspective and crop of each copy (shared by sketch and photo);
+    /// `step()` is this with a fresh draw from the run's generator.
+    public func step(augmentation draw: PerspectiveCropAugmentation.Draw) -> IterationReport {
+        precondition(!isFinished, "the run is complete")
+        precondition(draw.perspectives.count == configuration.augmentations, "a draw for \(configuration.augmentations) copies is needed")
         var clock = StageClock()
         let evaluates = completedIterations % configuration.evalInterval == 0
-        let drawnScene = evaluates ? parameters.scene : nil
         let image = clock.measure("render") { rasterize(parameters, width: size, height: size).reshaped([1, 3, size, size]) }
+        // The losses differentiate into this cut; its gradient then goes through the rasterizer once.
+        let cut = image.detached()
+        cut.requiresGrad = true
         let (sketchViews, targetViews) = clock.measure("augment") {
-            let draw = augmentation.sample(imageHeight: size, imageWidth: size, generator: &generator)
-            return (
-                concat([CLIPModel.normalize(image), augmentation.apply(image, draw)], axis: 0),
-                augmentation.apply(target.image, draw))
+            (concat([CLIPModel.normalize(cut), augmentation.apply(cut, draw)], axis: 0), augmentation.apply(target.image, draw))
         }
         let objective = target.objective
         let targetFeatures = clock.measure("target forward") { target.cleanFeatures.followed(by: objective.features(targetViews)) }
@@ -85,22 +113,37 @@ public final class CLIPasso: IterativeMethod {
         // time, each chunk's loss weighted by its share of the batch: only one chunk's activations
         // are on the tape at once, and the gradient is that of the whole-batch loss.
         let copies = sketchViews.shape[0]
-        var evaluation: Float?
+        var terms = [Float](repeating: 0, count: objective.termCount)
+        var evaluationTerms: [Float]?
         let lossValue = ChunkedViews.backward(
             sketchViews, chunkSize: configuration.viewsPerPass, backward: { pass in clock.measure("backward") { pass.backward() } }
         ) { chunk, range in
             let sketchFeatures = clock.measure("sketch forward") { objective.features(chunk) }
             // The clean copy against the clean photo is exactly the reference's evaluation pass.
-            if evaluates && range.lowerBound == 0 { evaluation = objective.loss(sketchFeatures.firstView, target.cleanFeatures).item }
-            return objective.loss(sketchFeatures, targetFeatures.views(range)) * (Float(range.count) / Float(copies))
+            if evaluates && range.lowerBound == 0 {
+                evaluationTerms = objective.terms(sketchFeatures.firstView, target.cleanFeatures).map(\.item)
+            }
+            let share = Float(range.count) / Float(copies)
+            let chunkTerms = objective.terms(sketchFeatures, targetFeatures.views(range)).map { $0 * share }
+            for (index, term) in chunkTerms.enumerated() { terms[index] += term.item }
+            return chunkTerms.dropFirst().reduce(chunkTerms[0], +)
         }
         if Interruption.isRequested { return interruptedStep(bestLoss: best.loss ?? .nan) }
+        let imageGradient = cut.grad ?? Tensor(repeating: 0, shape: cut.shape)
+        clock.measure("backward") { (image * imageGradient).sum().backward() }
+        let pointsGradient = parameters.points.grad?.copy() ?? Tensor(repeating: 0, shape: parameters.points.shape)
         clock.measure("update") { optimizer.update() }
         completedIterations += 1
+        lastStep = StepDetail(
+            image: cut.detached(), terms: terms, evaluationTerms: evaluationTerms, imageGradient: imageGradient,
+            pointsGradient: pointsGradient)
 
         var improved = false
-        if let evaluation, let drawnScene {
-            improved = record(evaluation: evaluation, scene: drawnScene)
+        if let evaluationTerms {
+            // The reference saves the best sketch after this step's update (painterly_rendering.py:
+            // `renderer.save_svg(args.output_dir, "best_iter")` follows `optimizer.step_()`), though
+            // the loss it ranks by was taken on the image before it.
+            improved = record(evaluation: evaluationTerms.reduce(0, +), scene: parameters.scene)
         }
         var report = IterationReport(
             iteration: completedIterations, iterations: iterations, loss: lossValue, bestLoss: best.loss ?? lossValue,

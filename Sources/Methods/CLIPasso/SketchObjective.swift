@@ -70,15 +70,17 @@ struct SketchObjective {
         return Features(maps: layers.map { maps[$0] }, embedding: needsEmbedding ? encoded.embedding : nil)
     }
 
-    /// The weighted loss of `sketch` against `target` (same batch size), a scalar.
-    func loss(_ sketch: Features, _ target: Features) -> Tensor {
-        var total = Tensor(scalar: 0)
-        for (sketchMap, targetMap) in zip(sketch.maps, target.maps) {
-            total = total + meanSquaredError(sketchMap, targetMap) * geometricWeight
-        }
+    /// How many terms `terms` gives: one per layer, and the semantic term when it is weighted.
+    var termCount: Int { layers.count + (semanticWeight > 0 ? 1 : 0) }
+
+    /// The weighted terms of `sketch` against `target` (same batch size), scalars: each layer's
+    /// `geometricWeight × MSE`, then `semanticWeight × mean(1 − cos)` (the reference's
+    /// `CLIPConvLoss` dictionary, whose values it sums).
+    func terms(_ sketch: Features, _ target: Features) -> [Tensor] {
+        var terms = zip(sketch.maps, target.maps).map { meanSquaredError($0, $1) * geometricWeight }
         if let sketchEmbedding = sketch.embedding, let targetEmbedding = target.embedding {
-            total = total + (1 - cosineSimilarity(sketchEmbedding, targetEmbedding)).mean() * semanticWeight
+            terms.append((1 - cosineSimilarity(sketchEmbedding, targetEmbedding)).mean() * semanticWeight)
         }
-        return total
+        return terms
     }
 }

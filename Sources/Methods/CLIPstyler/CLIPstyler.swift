@@ -121,8 +121,40 @@ public final class CLIPstyler: IterativeMethod {
     /// and does not rank outputs well).
     public var bestImage: Tensor { currentImage }
 
+    /// What one step computed, kept so that a step can be checked against the reference
+    /// implementation term by term.
+    public struct StepDetail {
+        /// The U-Net's output the losses were taken on [1, 3, h, w].
+        public let output: Tensor
+        /// The loss terms with their weights, as they enter the total.
+        public let content: Float
+        public let totalVariation: Float
+        public let global: Float
+        public let patch: Float
+        /// d(total loss)/d(output) [1, 3, h, w], what the U-Net's backward starts from.
+        public let outputGradient: Tensor
+        /// What Adam was given: d(total loss)/d(parameter), in `networkParameters` order.
+        public let parameterGradients: [Tensor]
+    }
+
+    /// The last step's terms and gradient (`nil` before the first step).
+    public private(set) var lastStep: StepDetail?
+
+    /// The U-Net's trainable tensors under the reference's state-dict names (read-only use).
+    public var networkParameters: [(name: String, tensor: Tensor)] { network.namedParameters }
+
     public func step() -> IterationReport {
         precondition(!isFinished, "the run is complete")
+        let draw = configuration.patches > 0
+            ? patchViews.sample(imageHeight: workingSize.height, imageWidth: workingSize.width, generator: &generator) : nil
+        return step(patches: draw)
+    }
+
+    /// One step with the given patch crops and warps (`nil` when the recipe has no patches);
+    /// `step()` is this with a fresh draw from the run's generator.
+    public func step(patches draw: CLIPstylerPatchAugmentation.Draw?) -> IterationReport {
+        precondition(!isFinished, "the run is complete")
+        precondition((draw == nil) == (configuration.patches == 0), "a patch draw is needed exactly when the recipe has patches")
         var clock = StageClock()
         finished = nil
         let output = clock.measure("unet forward") { network(photo) }
@@ -150,8 +182,7 @@ public final class CLIPstyler: IterativeMethod {
             return (loss.item, similarity)
         }
         var patchLoss: Float = 0
-        if configuration.patches > 0 {
-            let draw = clock.measure("augment") { patchViews.sample(imageHeight: workingSize.height, imageWidth: workingSize.width, generator: &generator) }
+        if let draw {
             let patches = clock.measure("augment") { patchViews.apply(cut, draw) }
             let scale = 1 / Float(configuration.patches)
             patchLoss = clock.measure("clip patches") {
@@ -164,10 +195,16 @@ public final class CLIPstyler: IterativeMethod {
             }
         }
         if Interruption.isRequested { return interruptedStep(bestLoss: best.loss ?? .infinity) }
+        let gradient = cut.grad
+        var parameterGradients: [Tensor] = []
         clock.measure("unet backward+update") {
-            if let gradient = cut.grad { (output * gradient).sum().backward() }
+            if let gradient { (output * gradient).sum().backward() }
+            parameterGradients = network.parameters.map { $0.grad?.copy() ?? Tensor(repeating: 0, shape: $0.shape) }
             optimizer.update()
         }
+        lastStep = StepDetail(
+            output: cut.detached(), content: contentLoss, totalVariation: tvLoss, global: globalLoss, patch: patchLoss,
+            outputGradient: gradient?.copy() ?? Tensor(repeating: 0, shape: cut.shape), parameterGradients: parameterGradients)
         let loss = contentLoss + tvLoss + globalLoss + patchLoss
         let improved = best.offer(loss, ())
         completedIterations += 1
