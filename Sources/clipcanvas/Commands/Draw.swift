@@ -127,6 +127,7 @@ struct Draw: ParsableCommand {
         try session.run(
             drawing, name: "draw", model: configuration.model,
             snapshot: { drawing, base in try .scene(drawing.currentScene, base: base) },
+            frame: { drawing, moment in .scene(moment == .result ? drawing.bestScene : drawing.currentScene) },
             writeResult: { drawing in try result.write(drawing.bestScene, to: common.output) })
     }
 }

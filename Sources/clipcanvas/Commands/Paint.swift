@@ -81,6 +81,7 @@ struct Paint: ParsableCommand {
         try session.run(
             painting, name: "paint", model: configuration.model,
             snapshot: { painting, base in try .image(painting.currentImage, base: base) },
+            frame: { painting, moment in .image(moment == .result ? painting.bestImage : painting.currentImage) },
             writeResult: { painting in try result.write(painting.bestImage, to: common.output) })
     }
 }

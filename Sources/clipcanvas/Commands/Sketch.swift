@@ -89,6 +89,9 @@ struct Sketch: ParsableCommand {
         if fast && common.preset != nil { throw ValidationError("--fast is the preset clipasso-fast; give --fast or --preset, not both") }
         if let saveSaliency, !saveSaliency.lowercased().hasSuffix(".png") { throw ValidationError("--save-saliency writes a .png file") }
         try common.checkOutputs(allowed: SceneResultOptions.formats)
+        if common.animation.format == .svg, (abstractions?.count ?? 1) > 1 {
+            throw ValidationError("an animated SVG follows one drawing's paths; with several --abstractions animate into a .gif")
+        }
         for path in [saveSaliency].compactMap({ $0 }) {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             guard FileManager.default.fileExists(atPath: folder) else {
@@ -136,6 +139,7 @@ struct Sketch: ParsableCommand {
         try session.run(
             sketches, name: "sketch", model: "\(configuration.geometricModel) (saliency \(configuration.model))",
             snapshot: { sketches, base in try .scene(sketches.currentRun.currentScene, base: base) },
+            frame: { sketches, moment in .scene(moment == .result ? sketches.currentRun.bestScene : sketches.currentRun.currentScene) },
             writeResult: { sketches in try writeResults(sketches) })
     }
 

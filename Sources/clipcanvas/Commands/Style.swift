@@ -90,6 +90,7 @@ struct Style: ParsableCommand {
         try session.run(
             styler, name: "style", model: configuration.model,
             snapshot: { styler, base in try .image(styler.currentImage, base: base) },
+            frame: { styler, moment in .image(moment == .result ? styler.bestImage : styler.currentImage) },
             writeResult: { styler in try result.write(styler.bestImage, to: common.output) })
     }
 }

@@ -46,12 +46,18 @@ struct MethodSession {
 
     /// Runs `method` to the end. `snapshot(method, basePath)` writes the current state to files
     /// named `basePath` plus an extension; `writeResult(method)` writes the outputs and returns
-    /// their paths.
+    /// their paths; `frame(method, moment)` is the state an `--animate` frame shows.
     func run<Method: IterativeMethod>(
         _ method: Method, name: String, model: String,
         snapshot: (Method, String) throws -> Snapshot,
+        frame: (Method, AnimationFrame.Moment) -> AnimationFrame,
         writeResult: (Method) throws -> [String]
     ) throws {
+        // Frames stream into the animation as they are taken; the file appears after the
+        // result is written (also when interrupted), and a failed run leaves none.
+        let animation = AnimationRecorder(options: options.animation)
+        defer { animation?.discard() }
+        try animation?.record(frame(method, .current))
         let snapshots = options.snapshots
         if let snapshots {
             try FileManager.default.createDirectory(atPath: snapshots.directory, withIntermediateDirectories: true)
@@ -84,11 +90,18 @@ struct MethodSession {
             if let snapshots, report.iteration % snapshots.every == 0 || method.isFinished {
                 try takeSnapshot()
             }
+            if let animation, animation.isDue(afterStep: report.iteration), !method.isFinished {
+                try animation.record(frame(method, .current))
+            }
         }
         var outputs = try writeResult(method)
         if let contactSheet = options.contactSheet, !thumbnails.isEmpty {
             try ImageFile.savePNG(ContactSheet.compose(thumbnails), to: contactSheet)
             outputs.append(contactSheet)
+        }
+        if let animation {
+            try animation.record(frame(method, .result))
+            outputs.append(try animation.finish())
         }
         display.finish(stopped: stopped, steps: method.completedIterations, bestLoss: bestLoss, outputs: outputs)
     }
