@@ -77,13 +77,13 @@ let package = Package(
 
         // Tests, and the helpers every test target shares: temporary directories, fixture files,
         // the tiny CLIP, finite differences.
-        .target(name: "TestSupport", dependencies: ["Tensor", "Models"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Tensor", "Models", "CGIF"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SceneTests", dependencies: ["Scene", "Output", "TestSupport"]),
         .testTarget(
-            name: "OutputTests", dependencies: ["Output", "Scene", "CCairo", "CGIF", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["Output", "Scene", "Models", "Tensor", "CGIF", "TestSupport"]),
+            name: "OutputTests", dependencies: ["Output", "Scene", "CCairo", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["Output", "Scene", "Models", "Tensor", "TestSupport"]),
         .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RasterTests", dependencies: ["Raster", "Scene", "Tensor", "Output", "TestSupport"]),
         .testTarget(
