@@ -3,7 +3,7 @@ import Foundation
 
 /// An animated GIF written frame by frame through giflib as a run goes, so no frame is kept
 /// after it is written: each frame gets its own palette (giflib's median-cut quantiser,
-/// `GifQuantizeBuffer`, at most 256 colours), the same delay, and the NETSCAPE2.0 extension
+/// `GifQuantizeBuffer`, at most 256 colours, refined by `GIFPalette`), the same delay, and the NETSCAPE2.0 extension
 /// makes viewers loop forever. The file appears at `path` only when `finish()` succeeds.
 public final class GIFAnimation {
     public let path: String
@@ -63,6 +63,9 @@ public final class GIFAnimation {
         guard GifQuantizeBuffer(UInt32(width), UInt32(height), &colorCount, &red, &green, &blue, &indices, &colors) == GIF_OK else {
             throw OutputError(.rendering, "giflib could not reduce a frame to 256 colours", file: path)
         }
+        var palette = colors.map { ($0.Red, $0.Green, $0.Blue) }
+        GIFPalette.refine(red: red, green: green, blue: blue, indices: &indices, palette: &palette)
+        colors = palette.map { GifColorType(Red: $0.0, Green: $0.1, Blue: $0.2) }
         // A palette's size must be a power of two; the unused tail stays black.
         guard let palette = GifMakeMapObject(256, colors) else {
             throw OutputError(.rendering, "giflib could not allocate a palette", file: path)
