@@ -2,9 +2,10 @@ import CGIF
 import Foundation
 
 /// An animated GIF written frame by frame through giflib as a run goes, so no frame is kept
-/// after it is written: each frame gets its own palette (giflib's median-cut quantiser,
-/// `GifQuantizeBuffer`, at most 256 colours, refined by `GIFPalette`), the same delay, and the NETSCAPE2.0 extension
-/// makes viewers loop forever. The file appears at `path` only when `finish()` succeeds.
+/// after it is written: each frame gets its own palette of at most 256 colours (giflib's
+/// median cut, `GifQuantizeBuffer`, refined by `GIFPalette`), the same delay, and the
+/// NETSCAPE2.0 extension makes viewers loop forever. The file appears at `path` only when
+/// `finish()` succeeds.
 public final class GIFAnimation {
     public let path: String
     public let width: Int
@@ -49,7 +50,8 @@ public final class GIFAnimation {
     public func add(_ image: Image) throws {
         guard let gif else { preconditionFailure("frames are added before finish()") }
         guard image.width == width, image.height == height else {
-            throw OutputError(.invalidSize, "animation frames must all be \(width)x\(height), got \(image.width)x\(image.height)", file: path)
+            throw OutputError(
+                .invalidSize, "animation frames must all be \(width)x\(height), got \(image.width)x\(image.height)", file: path)
         }
         let rgb = image.compositedOnWhite().pixels
         let plane = width * height

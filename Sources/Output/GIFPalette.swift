@@ -4,7 +4,9 @@
 /// mean of the 8-bit colours of its pixels, then every pixel takes its nearest entry.
 enum GIFPalette {
     /// `palette` is 256 RGB triples, `indices` one entry per pixel; both are updated in place.
-    static func refine(red: [UInt8], green: [UInt8], blue: [UInt8], indices: inout [UInt8], palette: inout [(UInt8, UInt8, UInt8)], steps: Int = 2) {
+    static func refine(
+        red: [UInt8], green: [UInt8], blue: [UInt8], indices: inout [UInt8], palette: inout [(UInt8, UInt8, UInt8)], steps: Int = 2
+    ) {
         for step in 0...steps {
             var sums = [Int](repeating: 0, count: 3 * 256), counts = [Int](repeating: 0, count: 256)
             for pixel in indices.indices {

@@ -38,7 +38,8 @@ public final class SVGAnimation {
     public func add(_ scene: Scene) throws {
         if let first {
             guard Self.sameLayout(first, scene) else {
-                throw OutputError(.invalidSize, "an animated SVG needs the same canvas and paths in every frame; frame \(frameCount) differs", file: path)
+                throw OutputError(
+                    .invalidSize, "an animated SVG needs the same canvas and paths in every frame; frame \(frameCount) differs", file: path)
             }
         } else {
             try start(with: scene)

@@ -24,7 +24,8 @@ final class AnimateCommandTests: TinyModelTestCase {
         ])
         XCTAssertEqual(result.status, 0, result.stderr)
         let done = try XCTUnwrap(
-            result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.last)
+            result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .last)
         XCTAssertEqual(done["outputs"] as? [String], [path("a.svg"), path("run.gif")])
 
         let gif = try AnimationFiles.decodeGIF(path("run.gif"))
@@ -37,12 +38,15 @@ final class AnimateCommandTests: TinyModelTestCase {
         let final = try CairoRenderer.render(try SceneFile.load(path("a.svg")).scene, width: 64, height: 64).compositedOnWhite()
         XCTAssertLessThan(meanDifference(gif.frames[0], first.pixels), 6 / 255, "frame 0 is the first snapshot")
         XCTAssertLessThan(meanDifference(gif.frames[3], final.pixels), 6 / 255, "the last frame is the written drawing")
-        XCTAssertGreaterThan(meanDifference(gif.frames[0], final.pixels), 10 * meanDifference(gif.frames[3], final.pixels), "the drawing moved")
+        XCTAssertGreaterThan(
+            meanDifference(gif.frames[0], final.pixels), 10 * meanDifference(gif.frames[3], final.pixels), "the drawing moved")
         XCTAssertFalse(try directoryContents().contains { $0.hasPrefix(".") }, "no temporary file is left")
     }
 
     func testDrawAnimatesIntoAnSVGThatRSVGShowsAsTheFirstSnapshotAndEndsAtTheResult() throws {
-        let result = try draw(["-o", path("a.svg"), "--animate", path("run.svg"), "--animate-every", "4", "--save-every", "8", path("steps")])
+        let result = try draw([
+            "-o", path("a.svg"), "--animate", path("run.svg"), "--animate-every", "4", "--save-every", "8", path("steps"),
+        ])
         XCTAssertEqual(result.status, 0, result.stderr)
         let data = try Data(contentsOf: URL(fileURLWithPath: path("run.svg")))
         let last = try AnimationFiles.svgFrame(data, frame: 2)
@@ -59,14 +63,44 @@ final class AnimateCommandTests: TinyModelTestCase {
             }
             return try ImageFile.load(path(name + ".png")).compositedOnWhite().pixels
         }
-        XCTAssertLessThan(meanDifference(try rendered("run.svg"), try rendered("steps/step-0000.svg")), 0.5 / 255, "without SMIL: the first snapshot")
+        XCTAssertLessThan(
+            meanDifference(try rendered("run.svg"), try rendered("steps/step-0000.svg")), 0.5 / 255, "without SMIL: the first snapshot")
         XCTAssertLessThan(meanDifference(try rendered("last.svg"), try rendered("a.svg")), 0.5 / 255, "the last frame: the written drawing")
         XCTAssertGreaterThan(meanDifference(try rendered("run.svg"), try rendered("a.svg")), 2 / 255, "the drawing moved")
     }
 
+    func testAnInterruptedRunStillFinishesItsAnimation() throws {
+        let process = Process()
+        process.executableURL = try ClipCanvasBinary.executable()
+        process.arguments = [
+            "draw", "a lighthouse", "--model", weightsPath, "--paths", "4", "--canvas", "32", "--iterations", "100000", "-o", path("a.svg"),
+            "--animate", path("run.gif"), "--animate-every", "1", "--json",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Interrupt once a few steps have been reported.
+        var text = ""
+        while text.components(separatedBy: "\"event\":\"step\"").count <= 3 {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        process.interrupt()
+        text += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertTrue(text.contains("\"interrupted\""), text)
+        let gif = try AnimationFiles.decodeGIF(path("run.gif"))
+        XCTAssertGreaterThanOrEqual(gif.frames.count, 4, "the start, every step so far, and the best drawing")
+        XCTAssertEqual([gif.width, gif.height], [32, 32])
+        XCTAssertFalse(try directoryContents().contains { $0.hasPrefix(".") }, "no temporary file is left")
+    }
+
     func testPaintAnimatesIntoAGIF() throws {
         let preset = path("small.json")
-        try Data(#"{"size": 64, "patch_size": 32, "global_views": 4, "patches": 48, "init_candidates": 3}"#.utf8).write(to: URL(fileURLWithPath: preset))
+        try Data(#"{"size": 64, "patch_size": 32, "global_views": 4, "patches": 48, "init_candidates": 3}"#.utf8).write(
+            to: URL(fileURLWithPath: preset))
         let result = try ClipCanvasBinary.run([
             "paint", "a yellow flower", "--model", weightsPath, "--preset", preset, "--iterations", "3", "-o", path("a.png"),
             "--animate", path("run.gif"), "--animate-every", "1", "--quiet",
@@ -105,7 +139,10 @@ final class AnimateCommandTests: TinyModelTestCase {
         let methods: [([String], String)] = [
             (["paint", "a flower", "--model", weightsPath, "-o", path("a.png"), "--animate", path("run.svg")], "needs a vector method"),
             (["style", photo, "fire", "--model", weightsPath, "-o", path("a.png"), "--animate", path("run.svg")], "needs a vector method"),
-            (["sketch", photo, "--model", weightsPath, "-o", path("a.svg"), "--abstractions", "4,8", "--animate", path("run.svg")], "animate into a .gif"),
+            (
+                ["sketch", photo, "--model", weightsPath, "-o", path("a.svg"), "--abstractions", "4,8", "--animate", path("run.svg")],
+                "animate into a .gif"
+            ),
         ]
         for (arguments, expected) in methods {
             let result = try ClipCanvasBinary.run(arguments)

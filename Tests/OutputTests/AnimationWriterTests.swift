@@ -61,10 +61,12 @@ final class SVGAnimationTests: TemporaryDirectoryTestCase {
             return Scene(
                 width: 80, height: 60, background: .white,
                 paths: [
-                    Path(points: [Point(5 + shift, 10), Point(30, 5 + shift), Point(50, 40), Point(70 - shift, 50)],
-                         strokeColor: RGBA(0.9, 0.1 + 0.3 * Float(frame), 0.2, 1), strokeWidth: 2 + Float(frame) * 2),
-                    Path(points: [Point(20, 20 + shift), Point(40, 15), Point(50, 30), Point(45, 45), Point(30, 50 - shift), Point(15, 40)],
-                         isClosed: true, strokeColor: nil, strokeWidth: 1, fillColor: RGBA(0.1, 0.3, 0.8, 0.5 + 0.2 * Float(frame))),
+                    Path(
+                        points: [Point(5 + shift, 10), Point(30, 5 + shift), Point(50, 40), Point(70 - shift, 50)],
+                        strokeColor: RGBA(0.9, 0.1 + 0.3 * Float(frame), 0.2, 1), strokeWidth: 2 + Float(frame) * 2),
+                    Path(
+                        points: [Point(20, 20 + shift), Point(40, 15), Point(50, 30), Point(45, 45), Point(30, 50 - shift), Point(15, 40)],
+                        isClosed: true, strokeColor: nil, strokeWidth: 1, fillColor: RGBA(0.1, 0.3, 0.8, 0.5 + 0.2 * Float(frame))),
                     Path(points: [Point(60, 5), Point(65, 20), Point(70 - shift, 30), Point(75, 55)], strokeColor: .black, strokeWidth: 3),
                 ])
         }

@@ -62,7 +62,9 @@ public enum AnimationFiles {
         let reader = TreeReader()
         let parser = XMLParser(data: data)
         parser.delegate = reader
-        guard parser.parse(), let root = reader.root else { throw Failure("the SVG does not parse: \(parser.parserError.map { "\($0)" } ?? "?")") }
+        guard parser.parse(), let root = reader.root else {
+            throw Failure("the SVG does not parse: \(parser.parserError.map { "\($0)" } ?? "?")")
+        }
         var counts: [Int] = [], durations: [String] = []
         func apply(_ node: Node) throws {
             var kept: [Node] = []
@@ -71,7 +73,9 @@ public enum AnimationFiles {
                     let values = (child.attributes["values"] ?? "").components(separatedBy: ";")
                     counts.append(values.count)
                     durations.append(child.attributes["dur"] ?? "")
-                    guard frame < values.count, let name = child.attributes["attributeName"] else { throw Failure("no value for frame \(frame)") }
+                    guard frame < values.count, let name = child.attributes["attributeName"] else {
+                        throw Failure("no value for frame \(frame)")
+                    }
                     node.attributes[name] = values[frame]
                 } else {
                     try apply(child)

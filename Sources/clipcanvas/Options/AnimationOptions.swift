@@ -7,7 +7,9 @@ import Output
 /// written with -o), played at F frames per second. Every method writes a GIF; the vector
 /// methods (draw, sketch) also an animated SVG.
 struct AnimationOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Also write the run as an animation: .gif (any method) or .svg (draw, sketch: animated vector paths).", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Also write the run as an animation: .gif (any method) or .svg (draw, sketch: animated vector paths).", valueName: "FILE"))
     var animate: String?
 
     @Option(name: .customLong("animate-every"), help: ArgumentHelp("With --animate: one frame every N steps (default 10).", valueName: "N"))
