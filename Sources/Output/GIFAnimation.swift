@@ -1,6 +1,12 @@
 import CGIF
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// An animated GIF written frame by frame through giflib as a run goes, so no frame is kept
 /// after it is written: each frame gets its own palette of at most 256 colours (giflib's
 /// median cut, `GifQuantizeBuffer`, refined by `GIFPalette`), the same delay, and the
@@ -31,8 +37,16 @@ public final class GIFAnimation {
         self.height = height
         delayCentiseconds = max(2, Int((100 / framesPerSecond).rounded()))
         staged = StagedFile(for: path)
+        // Created here rather than by EGifOpenFileName, which would make it 0600: the GIF gets
+        // the permissions every other output gets (0666 less the umask).
+        let descriptor = open(staged.temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else {
+            throw OutputError(.cannotWrite, "cannot write: \(String(cString: strerror(errno)))", file: path)
+        }
         var error: Int32 = 0
-        guard let gif = EGifOpenFileName(staged.temporaryPath, true, &error) else {
+        guard let gif = EGifOpenFileHandle(descriptor, &error) else {
+            close(descriptor)
+            staged.discard()
             throw OutputError(.cannotWrite, "cannot write: \(Self.describe(error))", file: path)
         }
         self.gif = gif
