@@ -129,6 +129,7 @@ final class AnimateCommandTests: TinyModelTestCase {
             (["--animate", gif, "--animate-fps", "nan"], "--animate-fps must be between"),
             (["--animate", gif, "--animate-fps", "500"], "--animate-fps must be between"),
             (["--animate-every", "5"], "need --animate"),
+            (["--animate", path("a.svg")], "also an -o output"),
         ]
         for (extra, expected) in cases {
             let result = try draw(["-o", path("a.svg")] + extra)

@@ -41,9 +41,14 @@ struct AnimationOptions: ParsableArguments {
     }
 
     /// Fails before any work if the animation cannot be written: a format the method cannot
-    /// animate (`vector`: the method's result is a scene), or a missing folder.
-    func check(vector: Bool) throws {
+    /// animate (`vector`: the method's result is a scene), a file that is also an -o output, or a
+    /// missing folder.
+    func check(vector: Bool, outputs: [String]) throws {
         guard let animate else { return }
+        let standardized = URL(fileURLWithPath: animate).standardizedFileURL.path
+        if outputs.contains(where: { URL(fileURLWithPath: $0).standardizedFileURL.path == standardized }) {
+            throw ValidationError("\(animate) is also an -o output; give --animate its own file")
+        }
         let formats = vector ? ".gif or .svg" : ".gif (an animated .svg needs a vector method: draw or sketch)"
         guard let format, vector || format == .gif else {
             throw ValidationError("cannot animate into \(animate): --animate writes \(formats)")

@@ -78,7 +78,7 @@ struct MethodOptions: ParsableArguments {
         guard !output.isEmpty else {
             throw ValidationError("give at least one output file with -o, e.g. -o \(formats.contains("svg") ? "drawing.svg" : "result.png")")
         }
-        try animation.check(vector: formats.contains("svg"))
+        try animation.check(vector: formats.contains("svg"), outputs: output)
         var paths = output
         if let contactSheet { paths.append(contactSheet) }
         for path in paths {
