@@ -42,12 +42,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
-        // System libraries (Debian: libcairo2-dev libopenblas-dev libpng-dev libjpeg-dev).
+        // System libraries (Debian: libcairo2-dev libopenblas-dev libpng-dev libjpeg-dev libgif-dev).
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // giflib ships no pkg-config file on Debian: the module map links it by name.
+        .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
 
         // libpng and libjpeg behind calls that return errors instead of longjmp-ing through Swift.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
@@ -58,7 +60,7 @@ let package = Package(
             name: "Models", dependencies: ["Tensor", "CZlib"],
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz")], swiftSettings: fastMath),
         .target(name: "Scene", swiftSettings: fastMath),
-        .target(name: "Output", dependencies: ["Scene", "Tensor", "CCairo", "CImageCodecs"], swiftSettings: fastMath),
+        .target(name: "Output", dependencies: ["Scene", "Tensor", "CCairo", "CImageCodecs", "CGIF"], swiftSettings: fastMath),
         .target(name: "Raster", dependencies: ["Tensor", "Scene"], swiftSettings: fastMath),
         .target(name: "Guidance", dependencies: ["Tensor", "Models"], swiftSettings: fastMath),
         .target(name: "Presets", path: "Presets", resources: presetFiles.map { .copy($0) }),
@@ -75,7 +77,7 @@ let package = Package(
 
         // Tests, and the helpers every test target shares: temporary directories, fixture files,
         // the tiny CLIP, finite differences.
-        .target(name: "TestSupport", dependencies: ["Tensor", "Models"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Tensor", "Models", "CGIF"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SceneTests", dependencies: ["Scene", "Output", "TestSupport"]),

@@ -40,7 +40,7 @@ public enum AtomicFile {
     }
 
     /// `dir/.name.tmp-XXXX` beside the destination, so the final rename stays on one file system.
-    private static func temporaryPath(for path: String) -> String {
+    static func temporaryPath(for path: String) -> String {
         let url = URL(fileURLWithPath: path)
         let token = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let name = ".\(url.lastPathComponent).tmp-\(token)"

@@ -51,7 +51,8 @@ public enum SVGWriter {
     }
 
     /// `M p0 C p1 p2 p3 C ...`, and for a closed path a last segment back to `p0` and `Z`.
-    private static func pathData(_ path: Path) -> String {
+    /// Public for the animated SVG, whose `<animate>` lists hold one of these per frame.
+    public static func pathData(_ path: Path) -> String {
         let points = path.points
         guard let start = points.first else { return "" }
         var commands = ["M \(coordinates(start))"]
@@ -73,11 +74,18 @@ public enum SVGWriter {
     /// `fill="rgb(10%, 20%, 30%)"`, plus `fill-opacity` when not opaque. Percentages rather than
     /// 0–255 integers, because they carry every channel value exactly.
     private static func paint(_ property: String, _ color: RGBA) -> String {
-        let channels = [color.r, color.g, color.b].map { DecimalText.percent($0) + "%" }
-        var text = #"\#(property)="rgb(\#(channels.joined(separator: ", ")))""#
+        var text = #"\#(property)="\#(rgb(color))""#
         if color.a != 1 {
             text += #" \#(property)-opacity="\#(DecimalText.number(color.a))""#
         }
         return text
     }
+
+    /// `rgb(10%, 20%, 30%)`: a colour without its alpha, as `fill` and `stroke` take it.
+    public static func rgb(_ color: RGBA) -> String {
+        "rgb(" + [color.r, color.g, color.b].map { DecimalText.percent($0) + "%" }.joined(separator: ", ") + ")"
+    }
+
+    /// A number as the writer writes every number: the shortest text that reads back exactly.
+    public static func number(_ value: Float) -> String { DecimalText.number(value) }
 }

@@ -136,6 +136,7 @@ struct Draw: ParsableCommand {
             drawing, name: "draw", model: configuration.model,
             checkState: { drawing in try FiniteOutput.check(drawing.currentScene) },
             snapshot: { drawing, base in try .scene(drawing.currentScene, base: base) },
+            frame: { drawing, moment in .scene(moment == .result ? drawing.bestScene : drawing.currentScene) },
             writeResult: { drawing in
                 try FiniteOutput.check(drawing.bestScene)
                 return try result.write(drawing.bestScene, to: common.output)

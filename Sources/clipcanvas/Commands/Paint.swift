@@ -93,6 +93,7 @@ struct Paint: ParsableCommand {
             painting, name: "paint", model: configuration.model,
             checkState: { painting in try FiniteOutput.check(painting.currentImage, "the painting") },
             snapshot: { painting, base in try .image(painting.currentImage, base: base) },
+            frame: { painting, moment in .image(moment == .result ? painting.bestImage : painting.currentImage) },
             writeResult: { painting in
                 try FiniteOutput.check(painting.bestImage, "the painting")
                 return try result.write(painting.bestImage, to: common.output)

@@ -95,6 +95,9 @@ struct Sketch: ParsableCommand {
         if let saveSaliency, !saveSaliency.lowercased().hasSuffix(".png") { throw ValidationError("--save-saliency writes a .png file") }
         try common.checkOutputs(allowed: SceneResultOptions.formats)
         try common.checkNotOverwriting([photo, mask])
+        if common.animation.format == .svg, (abstractions?.count ?? 1) > 1 {
+            throw ValidationError("an animated SVG follows one drawing's paths; with several --abstractions animate into a .gif")
+        }
         for path in [saveSaliency].compactMap({ $0 }) {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             guard FileManager.default.fileExists(atPath: folder) else {
@@ -180,6 +183,7 @@ struct Sketch: ParsableCommand {
             sketches, name: "sketch", model: "\(describe(roles.geometric)) (saliency \(describe(roles.saliency)))",
             checkState: { sketches in try FiniteOutput.check(sketches.currentRun.currentScene, "the sketch") },
             snapshot: { sketches, base in try .scene(sketches.currentRun.currentScene, base: base) },
+            frame: { sketches, moment in .scene(moment == .result ? sketches.currentRun.bestScene : sketches.currentRun.currentScene) },
             writeResult: { sketches in try writeResults(sketches) })
     }
 

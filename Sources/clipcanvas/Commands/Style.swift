@@ -119,6 +119,7 @@ struct Style: ParsableCommand {
         try session.run(
             styler, name: "style", model: configuration.model,
             snapshot: { styler, base in try .image(styler.currentImage, base: base) },
+            frame: { styler, moment in .image(moment == .result ? styler.bestImage : styler.currentImage) },
             writeResult: { styler in
                 try FiniteOutput.check(styler.bestImage, "the stylised photo")
                 // The working size is an internal choice: the result has the photo's size

@@ -7,6 +7,8 @@ import Methods
 struct MethodOptions: ParsableArguments {
     @OptionGroup var modelOptions: ModelOptions
 
+    @OptionGroup var animation: AnimationOptions
+
     @Option(help: "A built-in preset name or a preset JSON file (a file may set only some fields). Default: the method's own.")
     var preset: String?
 
@@ -90,6 +92,7 @@ struct MethodOptions: ParsableArguments {
         guard !output.isEmpty else {
             throw ValidationError("give at least one output file with -o, e.g. -o \(formats.contains("svg") ? "drawing.svg" : "result.png")")
         }
+        try animation.check(vector: formats.contains("svg"), outputs: output)
         var paths = output
         if let contactSheet { paths.append(contactSheet) }
         for path in paths {

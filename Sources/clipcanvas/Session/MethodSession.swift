@@ -60,13 +60,20 @@ struct MethodSession {
     /// Runs `method` to the end. `snapshot(method, basePath)` writes the current state to files
     /// named `basePath` plus an extension; `writeResult(method)` writes the outputs and returns
     /// their paths; `checkState(method)`, where the state is cheap to read, throws when a step
-    /// left it non-finite (a finite loss can come from a drawing whose points are infinite).
+    /// left it non-finite (a finite loss can come from a drawing whose points are infinite);
+    /// `frame(method, moment)` is the state an `--animate` frame shows.
     func run<Method: IterativeMethod>(
         _ method: Method, name: String, model: String,
         checkState: ((Method) throws -> Void)? = nil,
         snapshot: (Method, String) throws -> Snapshot,
+        frame: (Method, AnimationFrame.Moment) -> AnimationFrame,
         writeResult: (Method) throws -> [String]
     ) throws {
+        // Frames stream into the animation as they are taken; the file appears after the
+        // result is written (also when interrupted), and a failed run leaves none.
+        let animation = AnimationRecorder(options: options.animation)
+        defer { animation?.discard() }
+        try animation?.record(frame(method, .current))
         let snapshots = options.snapshots
         var thumbnails: [(label: String, image: Image)] = []
         // A snapshot is a by-product: one that cannot be written (a full disk, a folder made
@@ -121,6 +128,9 @@ struct MethodSession {
             if let snapshots, report.iteration % snapshots.every == 0 || method.isFinished {
                 takeSnapshot()
             }
+            if let animation, animation.isDue(afterStep: report.iteration), !method.isFinished {
+                try animation.record(frame(method, .current))
+            }
         }
         var outputs = try writeResult(method)
         if let contactSheet = options.contactSheet, !thumbnails.isEmpty {
@@ -130,6 +140,10 @@ struct MethodSession {
             } catch {
                 display.warning("cannot write the contact sheet \(contactSheet): \(Self.describe(error))")
             }
+        }
+        if let animation {
+            try animation.record(frame(method, .result))
+            outputs.append(try animation.finish())
         }
         display.finish(stopped: stopped, steps: method.completedIterations, bestLoss: bestLoss, outputs: outputs)
         if stopped == "interrupted" { throw Interrupt.exitCode }
