@@ -39,7 +39,9 @@ bench: build
 PYTHON ?= python3
 FIXTURE_SCRIPTS := $(sort $(wildcard Tools/fixtures/make_*.py))
 
-fixtures:
+fixtures: deps
+	# The step-parity scripts first run our own steps (a record test) and then the reference's.
+	swift build -c release --build-tests
 	@for script in $(FIXTURE_SCRIPTS); do echo "$(PYTHON) $$script"; $(PYTHON) $$script || exit 1; done
 
 # Formatting: .swift-format holds the project's settings (line length 140: the code's 99th
