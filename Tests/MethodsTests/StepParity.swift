@@ -1,14 +1,14 @@
 import Foundation
 import Models
 import Tensor
+import TestSupport
 import XCTest
 
 /// What the step-parity tests share: reading a fixture written by a `Tools/fixtures/make_*_step_fixtures.py`
 /// script, the inputs both sides regenerate, and the two ways quantities are compared.
 enum StepParity {
     static func fixture<Fixture: Decodable>(_ name: String, as type: Fixture.Type) throws -> Fixture {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        try Fixtures(Bundle.module).decode(Fixture.self, from: name + ".json")
     }
 
     /// The counter-based uniforms in [0, 1) of `reference_setup.uniform_input(name, shape)`.
@@ -66,7 +66,6 @@ enum StepParity {
 
     /// Every `stride`-th value of `tensor` in row-major order, as the scripts' `strided`.
     static func strided(_ tensor: Tensor, _ stride: Int) -> [Float] {
-        let values = tensor.values
-        return Swift.stride(from: 0, to: values.count, by: stride).map { values[$0] }
+        MethodsTests.strided(tensor.values, stride: stride)
     }
 }
