@@ -95,6 +95,11 @@ private final class SVGSceneBuilder: NSObject, XMLParserDelegate {
         case 73: return "'>' expected (is the file truncated?)"
         case 76: return "a closing tag does not match its opening tag"
         case 77: return "the file ends inside a tag (is it truncated?)"
+        // libxml2's XML_ERR_ENTITY_LOOP, also raised when entities expand out of proportion
+        // ("billion laughs").
+        case 89:
+            return "an entity refers to itself or expands to far more text than the file holds "
+                + "(entity declarations that multiply text are not allowed)"
         default: return "XML error \(code)"
         }
     }
