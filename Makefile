@@ -2,11 +2,12 @@
 #   make demo   install the system libraries, build, render the sample drawing
 #   make test   install the system libraries, build in release mode, run every test
 # Both are idempotent and non-interactive.
+#   make fuzz   build the libFuzzer targets (Fuzz/) and run each for FUZZ_SECONDS; not part of `make test`
 
 SYSTEM_PACKAGES := libcairo2-dev libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev pkg-config librsvg2-bin python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test bench clean fuzz fuzz-build fuzz-seeds
 
 deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -32,4 +33,51 @@ bench: build
 	.build/release/clipcanvas bench
 
 clean:
-	rm -rf .build out
+	rm -rf .build out .build-fuzz .fuzz
+
+# Fuzzing: one libFuzzer target per reader of untrusted files (PNG, JPEG, SVG, scene JSON, the
+# pickle, whole checkpoints, safetensors), in the separate package Fuzz/ so that `swift build`
+# and `swift test` never see them, built with AddressSanitizer into .build-fuzz. `make fuzz`
+# runs each for FUZZ_SECONDS, one after another, seeded from the test fixtures and samples; the
+# corpus grows in .fuzz/corpus/TARGET between runs. It fails if any target finds a crash, a
+# leak or a hang (over 30 s): the input is kept in .fuzz/crashes/TARGET/, the log in
+# .fuzz/TARGET.log. FUZZ_TARGETS="png jpeg" runs a subset. Fuzz/lsan.supp lists the leaks
+# that are the toolchain's own.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= png jpeg svg scene-json pickle checkpoint safetensors
+
+fuzz-build:
+	swift build --package-path Fuzz -c debug --scratch-path .build-fuzz \
+		-Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address 2>&1 \
+		| grep -v "Cannot export local symbol" || true
+	@for target in $(FUZZ_TARGETS); do test -x .build-fuzz/debug/fuzz-$$target || { echo "fuzz-$$target did not build"; exit 1; }; done
+
+# Seeds: the fixtures and samples of each format (under 100 KB, which also bounds the input
+# length libFuzzer tries), and the pickles inside the checkpoint fixtures.
+fuzz-seeds:
+	@rm -rf .fuzz/seeds && mkdir -p $(addprefix .fuzz/seeds/,png jpeg svg scene-json pickle checkpoint safetensors)
+	@cp $$(find Tests Samples -name '*.png' -size -100k) .fuzz/seeds/png/
+	@cp $$(find Tests Samples \( -name '*.jpg' -o -name '*.jpeg' \) -size -100k) .fuzz/seeds/jpeg/
+	@cp $$(find Tests Samples Presets -name '*.svg' -size -100k) .fuzz/seeds/svg/
+	@cp Samples/scenes/*.json .fuzz/seeds/scene-json/
+	@cp $$(find Tests -name '*.pt' -size -100k) .fuzz/seeds/checkpoint/
+	@cp $$(find Tests -name '*.safetensors' -size -100k) .fuzz/seeds/safetensors/
+	@for file in .fuzz/seeds/checkpoint/*.pt; do \
+		python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
+			sys.stdout.buffer.write(z.read(next(n for n in z.namelist() if n.endswith("data.pkl"))))' \
+			$$file > .fuzz/seeds/pickle/$$(basename $$file).pkl 2>/dev/null \
+			|| cp $$file .fuzz/seeds/pickle/; \
+	done
+
+fuzz: fuzz-build fuzz-seeds
+	@failed=""; for target in $(FUZZ_TARGETS); do \
+		mkdir -p .fuzz/corpus/$$target .fuzz/crashes/$$target; \
+		echo "fuzz-$$target: $(FUZZ_SECONDS) s"; \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan.supp \
+		.build-fuzz/debug/fuzz-$$target .fuzz/corpus/$$target .fuzz/seeds/$$target \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=30 -rss_limit_mb=3072 -print_final_stats=1 \
+			-artifact_prefix=.fuzz/crashes/$$target/ > .fuzz/$$target.log 2>&1 \
+			|| { failed="$$failed $$target"; grep -E "^==[0-9]+==ERROR|^SUMMARY|Test unit written" .fuzz/$$target.log; }; \
+		grep -E "^stat::(number_of_executed_units|new_units_added)" .fuzz/$$target.log | tr '\n' ' '; echo; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzzing found problems in:$$failed (inputs in .fuzz/crashes/)"; exit 1; fi

@@ -26,6 +26,8 @@ struct Unpickler {
     private var stack: [Item] = []
     private var markPositions: [Int] = []
     private var memo: [Int: Item] = [:]
+    /// Every box made, so that all can be emptied at the end (see `load`).
+    private var boxes: [Box] = []
 
     /// `file` names the checkpoint in errors; `inTorchScript` admits TorchScript's module
     /// classes and list helpers, which only `torch.jit.save` archives contain.
@@ -37,6 +39,9 @@ struct Unpickler {
 
     /// Runs the stream to its STOP opcode and returns the value it built.
     mutating func load() throws -> PickleValue {
+        // A value that contains itself is a reference cycle among its boxes, which would never
+        // be freed; once the stream is read (or refused), emptying every box breaks them all.
+        defer { boxes.forEach { $0.empty() } }
         while true {
             let opcodePosition = position
             let opcode = try readByte()
@@ -83,16 +88,16 @@ struct Unpickler {
                 let second = try pop()
                 push(try tuple([try pop(), second, third]))
             case 0x74: push(try tuple(try popToMark()))  // TUPLE
-            case 0x5D, 0x8F: push(.list(ListBox()))  // EMPTY_LIST, EMPTY_SET (sets read as lists)
+            case 0x5D, 0x8F: push(.list(made(ListBox())))  // EMPTY_LIST, EMPTY_SET (sets read as lists)
             case 0x6C, 0x91:  // LIST, FROZENSET
-                let list = ListBox()
+                let list = made(ListBox())
                 let items = try popToMark()
                 try nest(items, in: list)
                 list.items = items
                 push(.list(list))
-            case 0x7D: push(.dict(DictBox()))  // EMPTY_DICT
+            case 0x7D: push(.dict(made(DictBox())))  // EMPTY_DICT
             case 0x64:  // DICT
-                let dict = DictBox()
+                let dict = made(DictBox())
                 try insertPairs(try popToMark(), into: dict)
                 push(.dict(dict))
             case 0x61:  // APPEND
@@ -161,13 +166,13 @@ struct Unpickler {
         return global
     }
 
-    private func call(_ callable: Item, arguments: Item) throws -> Item {
+    private mutating func call(_ callable: Item, arguments: Item) throws -> Item {
         guard case .value(.global(let function)) = callable else {
             throw malformed("REDUCE on something that is not a function")
         }
         switch function {
         case .orderedDict:
-            let dict = DictBox()
+            let dict = made(DictBox())
             if case .tuple(let tuple) = arguments, let pairs = tuple.items.first {
                 guard case .list(let list) = pairs else {
                     throw malformed("OrderedDict built from something other than a list")
@@ -181,7 +186,7 @@ struct Unpickler {
             }
             return .dict(dict)
         case .scriptClass(let name):
-            return .object(ObjectBox(className: name))
+            return .object(made(ObjectBox(className: name)))
         default:
             var freezer = Freezer(file: file)
             guard let values = try freezer.freeze(arguments, depth: 0).elements else {
@@ -194,10 +199,10 @@ struct Unpickler {
     }
 
     /// NEWOBJ: `cls.__new__(cls, *args)`; TorchScript writes every module this way.
-    private func instantiate(_ type: Item, arguments: Item) throws -> Item {
+    private mutating func instantiate(_ type: Item, arguments: Item) throws -> Item {
         switch type {
-        case .value(.global(.scriptClass(let name))): return .object(ObjectBox(className: name))
-        case .value(.global(.orderedDict)): return .dict(DictBox())
+        case .value(.global(.scriptClass(let name))): return .object(made(ObjectBox(className: name)))
+        case .value(.global(.orderedDict)): return .dict(made(DictBox()))
         default: throw malformed("NEWOBJ on something that is not an allowed class")
         }
     }
@@ -226,8 +231,13 @@ struct Unpickler {
 
     // MARK: Nesting
 
-    private func tuple(_ items: [Item]) throws -> Item {
-        let tuple = TupleBox(items)
+    private mutating func made<B: Box>(_ box: B) -> B {
+        boxes.append(box)
+        return box
+    }
+
+    private mutating func tuple(_ items: [Item]) throws -> Item {
+        let tuple = made(TupleBox(items))
         try nest(items, in: tuple)
         return .tuple(tuple)
     }
@@ -384,21 +394,31 @@ private class Box {
     var depth = 1
     /// Whether the box is inside another container, whose depth counts on this box's.
     var isNested = false
+
+    /// Lets go of everything inside.
+    func empty() {}
 }
 
 private final class TupleBox: Box {
-    let items: [Item]
+    private(set) var items: [Item]
     init(_ items: [Item]) { self.items = items }
+    override func empty() { items = [] }
 }
 
 private final class ListBox: Box {
     var items: [Item] = []
+    override func empty() { items = [] }
 }
 
 private final class DictBox: Box {
     private(set) var entries: [(key: Item, value: Item)] = []
     /// String keys already present, so a repeated key replaces its value as in Python.
     private var indexByString: [String: Int] = [:]
+
+    override func empty() {
+        entries = []
+        indexByString = [:]
+    }
 
     func insert(key: Item, value: Item) {
         if case .value(.string(let text)) = key {
@@ -416,6 +436,7 @@ private final class ObjectBox: Box {
     let className: String
     var state: Item = .value(.none)
     init(className: String) { self.className = className }
+    override func empty() { state = .value(.none) }
 }
 
 /// Turns boxes into the plain value tree. Each box is converted once, so values shared through
