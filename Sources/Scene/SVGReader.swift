@@ -22,6 +22,9 @@ public enum SVGReader {
     }
 
     public static func read(_ data: Data) throws -> Result {
+        if let problem = encodingProblem(in: data) {
+            throw SceneError(.malformedSVG, problem)
+        }
         let parser = XMLParser(data: data)
         let builder = SVGSceneBuilder()
         parser.delegate = builder
@@ -42,6 +45,36 @@ public enum SVGReader {
             width: canvas.width, height: canvas.height, background: builder.background, paths: builder.paths)
         try scene.validate()
         return Result(scene: scene, warnings: builder.warnings)
+    }
+
+    /// Foundation's XMLParser on Linux crashes the process (a trap, not an error) on an element
+    /// or attribute name that is not valid UTF-8, so the text is checked first. SVG files are
+    /// UTF-8 in practice; one in another encoding is refused with the fix.
+    private static func encodingProblem(in data: Data) -> String? {
+        if data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF]) {
+            return "the file is UTF-16; only UTF-8 SVG files are read (save it as UTF-8)"
+        }
+        // The XML declaration, if any, is ASCII: `<?xml version="1.0" encoding="…"?>`.
+        let head = String(decoding: data.prefix(200), as: UTF8.self)
+        if head.hasPrefix("<?xml") || head.hasPrefix("\u{FEFF}<?xml"), let close = head.range(of: "?>") {
+            let declaration = head[..<close.lowerBound]
+            if let key = declaration.range(of: "encoding=") {
+                let value = declaration[key.upperBound...].dropFirst().prefix { $0 != "\"" && $0 != "'" }
+                if !["utf-8", "utf8"].contains(value.lowercased()) {
+                    return "the file declares the encoding \(value); only UTF-8 SVG files are read (save it as UTF-8)"
+                }
+            }
+        }
+        var parser = Unicode.UTF8.ForwardParser()
+        var bytes = data.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &bytes) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return nil
+            case .error: return "the file is not valid UTF-8 text (at byte \(offset)); is it an SVG file?"
+            }
+        }
     }
 }
 

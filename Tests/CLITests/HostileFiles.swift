@@ -31,8 +31,9 @@ enum HostileFiles {
         return bytes + [0x2E]
     }
 
-    /// `{"w": <float32 tensor of `count` elements in storage "0">}` as `torch.save` pickles it.
-    static func stateDictPickle(count: Int) -> [UInt8] {
+    /// `{"w": <float32 tensor of `count` elements in storage "0">}` as `torch.save` pickles it;
+    /// `withState` gives the tensor Python attributes (BUILD with a dict, as for a subclass).
+    static func stateDictPickle(count: Int, withState: Bool = false) -> [UInt8] {
         func unicode(_ text: String) -> [UInt8] {
             [0x58] + withUnsafeBytes(of: UInt32(text.utf8.count).littleEndian) { Array($0) } + Array(text.utf8)
         }
@@ -43,7 +44,9 @@ enum HostileFiles {
         bytes += [0x28] + unicode("storage") + global("torch", "FloatStorage") + unicode("0") + unicode("cpu")
         bytes += int(count) + [0x74, 0x51]  // TUPLE, BINPERSID: the storage
         bytes += int(0) + int(count) + [0x85] + int(1) + [0x85, 0x89]  // offset, (count,), (1,), False
-        bytes += [0x74, 0x52, 0x75, 0x2E]  // TUPLE, REDUCE, SETITEMS, STOP
+        bytes += [0x74, 0x52]  // TUPLE, REDUCE
+        if withState { bytes += [0x7D] + unicode("note") + unicode("kept") + [0x73, 0x62] }  // {"note": "kept"}, BUILD
+        bytes += [0x75, 0x2E]  // SETITEMS, STOP
         return bytes
     }
 

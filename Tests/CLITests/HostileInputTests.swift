@@ -125,6 +125,14 @@ final class HostileInputTests: XCTestCase {
                 XCTAssertEqual(error as? WeightError, .malformed(file: file, reason: reason + (name == "bomb.pt" ? " (a zip bomb?)" : "")))
             }
         }
+        // What real files do still loads: a tensor with Python attributes (REDUCE, then BUILD).
+        let values: [Float] = [1, 2, 3, 4]
+        let withState = try write(
+            HostileFiles.zip([
+                .init(name: "archive/data.pkl", data: HostileFiles.stateDictPickle(count: 4, withState: true)),
+                .init(name: "archive/data/0", data: values.withUnsafeBytes { Array($0) }),
+            ]), to: "with-state.pt")
+        XCTAssertEqual(try StateDict.load(URL(fileURLWithPath: withState)).tensor("w", shape: [4]).values, values)
         // Nesting up to the limit is fine: the cap is not an off-by-one below real files' needs.
         let deepEnough = try write(
             HostileFiles.checkpoint(pickle: HostileFiles.nestedListsPickle(depth: 200)), to: "deep-enough.pt")

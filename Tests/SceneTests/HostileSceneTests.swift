@@ -49,4 +49,23 @@ final class HostileSceneTests: XCTestCase {
                     + "file holds (entity declarations that multiply text are not allowed)")
         }
     }
+
+    /// Found by fuzz-svg: a name with bytes that are not UTF-8 made Foundation's parser trap.
+    func testTextThatIsNotUTF8IsRefusedBeforeParsing() {
+        let prefix = Data(#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><g stroke-l"#.utf8)
+        let svg = prefix + Data([0xFF, 0xFF]) + Data(#"ap="round"/></svg>"#.utf8)
+        XCTAssertThrowsError(try SVGReader.read(svg)) { error in
+            XCTAssertEqual(
+                (error as? SceneError)?.detail,
+                "the file is not valid UTF-8 text (at byte \(prefix.count)); is it an SVG file?")
+        }
+        let latin1 = Data(#"<?xml version="1.0" encoding="ISO-8859-1"?><svg/>"#.utf8)
+        XCTAssertThrowsError(try SVGReader.read(latin1)) { error in
+            XCTAssertEqual(
+                (error as? SceneError)?.detail,
+                "the file declares the encoding ISO-8859-1; only UTF-8 SVG files are read (save it as UTF-8)")
+        }
+        let declaredUTF8 = Data(#"<?xml version="1.0" encoding="utf-8"?><svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"/>"#.utf8)
+        XCTAssertEqual(try SVGReader.read(declaredUTF8).scene.width, 4)
+    }
 }

@@ -18,7 +18,6 @@ struct Unpickler {
     /// Checkpoints nest a few dozen levels at most (TorchScript module trees are the deepest).
     static let maxNesting = 200
 
-
     private let bytes: UnsafeRawBufferPointer
     private let file: String
     private let inTorchScript: Bool
@@ -192,9 +191,13 @@ struct Unpickler {
             guard let values = try freezer.freeze(arguments, depth: 0).elements else {
                 throw malformed("arguments to \(function) are not a tuple")
             }
+            let result = try function.call(values, file: file)
+            switch result {
             // The list builders return (part of) their arguments, so the result may be as
             // deep as they were.
-            return .frozen(try function.call(values, file: file), depth: arguments.depth)
+            case .list, .tuple, .dict, .object: return .frozen(result, depth: arguments.depth)
+            default: return .value(result)
+            }
         }
     }
 
