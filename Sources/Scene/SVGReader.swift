@@ -25,7 +25,7 @@ public enum SVGReader {
         if let problem = encodingProblem(in: data) {
             throw SceneError(.malformedSVG, problem)
         }
-        let parser = XMLParser(data: data)
+        let parser = XMLParser(data: withoutEmptyProcessingInstructions(data))
         let builder = SVGSceneBuilder()
         parser.delegate = builder
         parser.shouldProcessNamespaces = true
@@ -45,6 +45,31 @@ public enum SVGReader {
             width: canvas.width, height: canvas.height, background: builder.background, paths: builder.paths)
         try scene.validate()
         return Result(scene: scene, warnings: builder.warnings)
+    }
+
+    /// Foundation's XMLParser on Linux crashes the process (strlen of a null pointer) on a
+    /// processing instruction without data (`<?name?>`, found by fuzz-svg). Such an instruction
+    /// means nothing to a drawing, so it is blanked out, spaces for bytes: lines and columns in
+    /// later error messages stay where they were.
+    private static func withoutEmptyProcessingInstructions(_ data: Data) -> Data {
+        let bytes = [UInt8](data)
+        var result = bytes
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        var index = 0
+        while index + 3 < bytes.count {
+            defer { index += 1 }
+            guard bytes[index] == UInt8(ascii: "<"), bytes[index + 1] == UInt8(ascii: "?") else { continue }
+            var end = index + 2
+            while end < bytes.count, !isSpace(bytes[end]), bytes[end] != UInt8(ascii: "?"), bytes[end] != UInt8(ascii: ">") {
+                end += 1
+            }
+            guard end > index + 2 else { continue }
+            while end < bytes.count, isSpace(bytes[end]) { end += 1 }
+            guard end + 1 < bytes.count, bytes[end] == UInt8(ascii: "?"), bytes[end + 1] == UInt8(ascii: ">") else { continue }
+            for position in index...(end + 1) where !isSpace(bytes[position]) { result[position] = 0x20 }
+            index = end + 1
+        }
+        return result == bytes ? data : Data(result)
     }
 
     /// Foundation's XMLParser on Linux crashes the process (a trap, not an error) on an element

@@ -68,4 +68,19 @@ final class HostileSceneTests: XCTestCase {
         let declaredUTF8 = Data(#"<?xml version="1.0" encoding="utf-8"?><svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"/>"#.utf8)
         XCTAssertEqual(try SVGReader.read(declaredUTF8).scene.width, 4)
     }
+
+    /// Found by fuzz-svg: a processing instruction without data made Foundation's parser read
+    /// through a null pointer. It means nothing to a drawing and is ignored.
+    func testProcessingInstructionWithoutDataIsIgnored() throws {
+        let svg = """
+            <?xml version="1.0"?>
+            <?empty?><?spaced   ?>
+            <svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"><?inside?></svg>
+            """
+        XCTAssertEqual(try SVGReader.read(Data(svg.utf8)).scene.width, 4)
+        // An XML error after it is still reported on its own line.
+        XCTAssertThrowsError(try SVGReader.read(Data((svg + "\n<oops").utf8))) { error in
+            XCTAssertTrue((error as? SceneError)?.detail.hasPrefix("not well-formed XML at line 4") ?? false, "\(error)")
+        }
+    }
 }
