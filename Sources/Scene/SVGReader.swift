@@ -259,6 +259,12 @@ private final class SVGSceneBuilder: NSObject, XMLParserDelegate {
                 try SVGLength.parse(attributes["height"], name: "height", default: nil)
             )
         }
+        // A side beyond any Int (a float can be 3e38) would trap in the conversion (found by
+        // fuzz-svg); no canvas is a billion units wide.
+        let largest: Float = 1e9
+        guard size.width <= largest, size.height <= largest else {
+            throw SceneError(.malformedSVG, "the canvas size \(size.width)x\(size.height) is out of range (at most 1e9 a side)")
+        }
         let width = Int(size.width.rounded())
         let height = Int(size.height.rounded())
         guard width > 0, height > 0 else {

@@ -83,4 +83,13 @@ final class HostileSceneTests: XCTestCase {
             XCTAssertTrue((error as? SceneError)?.detail.hasPrefix("not well-formed XML at line 4") ?? false, "\(error)")
         }
     }
+
+    /// Found by fuzz-svg: a canvas side beyond Int.max trapped when it was rounded to pixels.
+    func testCanvasSizeOutOfRangeIsAnError() {
+        let svg = #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1e30 200"/>"#
+        XCTAssertThrowsError(try SVGReader.read(Data(svg.utf8))) { error in
+            XCTAssertEqual(
+                (error as? SceneError)?.detail, "line 1: <svg>: the canvas size 1e+30x200.0 is out of range (at most 1e9 a side)")
+        }
+    }
 }
