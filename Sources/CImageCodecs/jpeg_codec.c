@@ -1,5 +1,6 @@
 #include "image_codecs.h"
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +17,18 @@ typedef struct {
     char *message;
     uint8_t *output;
     JSAMPLE *cmyk_line;
+    int too_large;
 } jpeg_session;
 
 static void on_jpeg_error(j_common_ptr cinfo) {
     jpeg_session *session = (jpeg_session *)cinfo->err;
     (*cinfo->err->format_message)(cinfo, session->message);
+    /* With max_memory_to_use set and no backing store, libjpeg fails here when a progressive
+       file's whole-image coefficient buffer would pass the limit. */
+    if (cinfo->err->msg_code == JERR_NO_BACKING_STORE) {
+        session->too_large = 1;
+        snprintf(session->message, CC_MESSAGE_CAPACITY, "a progressive JPEG this large needs too much memory");
+    }
     longjmp(session->jump, 1);
 }
 
@@ -48,7 +56,7 @@ static void cmyk_to_rgb(const JSAMPLE *cmyk, uint8_t *rgb, JDIMENSION width, int
     }
 }
 
-int cc_jpeg_decode(const uint8_t *data, size_t size, cc_image *image, char *message) {
+int cc_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, cc_image *image, char *message) {
     memset(image, 0, sizeof *image);
     jpeg_session *session = calloc(1, sizeof *session);
     if (!session) {
@@ -66,19 +74,35 @@ int cc_jpeg_decode(const uint8_t *data, size_t size, cc_image *image, char *mess
     session->manager.error_exit = on_jpeg_error;
     session->manager.emit_message = on_jpeg_message;
     if (setjmp(session->jump)) {
+        int status = session->too_large ? CC_TOO_LARGE : 1;
         jpeg_destroy_decompress(cinfo);
         free(session->output);
         free(session->cmyk_line);
         free(session);
         free(cinfo);
-        return 1;
+        return status;
     }
     jpeg_create_decompress(cinfo);
+    /* Bounds the whole-image coefficient buffer of progressive and multi-scan files: 2 bytes a
+       coefficient at full size, whatever the output scale (3 to 6 bytes a pixel). 16 bytes a
+       pixel of the budget is what the decoded image would take as floats. */
+    cinfo->mem->max_memory_to_use = (long)(max_pixels > LONG_MAX / 16 ? LONG_MAX : max_pixels * 16);
     jpeg_mem_src(cinfo, data, (unsigned long)size);
     jpeg_read_header(cinfo, TRUE);
-    if ((uint64_t)cinfo->image_width * cinfo->image_height > CC_MAX_PIXELS) {
-        snprintf(message, CC_MESSAGE_CAPACITY, "image is too large");
-        longjmp(session->jump, 1);
+    image->width = cinfo->image_width;
+    image->height = cinfo->image_height;
+    /* Reduce while decoding until the output fits the budget. */
+    cinfo->scale_num = 1;
+    cinfo->scale_denom = 1;
+    jpeg_calc_output_dimensions(cinfo);
+    while ((uint64_t)cinfo->output_width * cinfo->output_height > max_pixels) {
+        if (cinfo->scale_denom == 8) {
+            snprintf(message, CC_MESSAGE_CAPACITY, "even reduced 8 times on each side while decoding");
+            session->too_large = 1;
+            longjmp(session->jump, 1);
+        }
+        cinfo->scale_denom *= 2;
+        jpeg_calc_output_dimensions(cinfo);
     }
     int is_cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
     int inverted = cinfo->saw_Adobe_marker;

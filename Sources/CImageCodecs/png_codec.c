@@ -16,6 +16,7 @@ typedef struct {
     size_t output_capacity;
     png_bytep *rows;
     char *message;
+    int too_large;
 } png_session;
 
 static void on_png_error(png_structp png, png_const_charp text) {
@@ -39,7 +40,7 @@ static void read_from_memory(png_structp png, png_bytep destination, size_t leng
     session->offset += length;
 }
 
-int cc_png_decode(const uint8_t *data, size_t size, cc_image *image, char *message) {
+int cc_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, cc_image *image, char *message) {
     memset(image, 0, sizeof *image);
     if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
         snprintf(message, CC_MESSAGE_CAPACITY, "not a PNG file (bad signature)");
@@ -61,20 +62,27 @@ int cc_png_decode(const uint8_t *data, size_t size, cc_image *image, char *messa
         return 1;
     }
     if (setjmp(png_jmpbuf(png))) {
+        int status = session->too_large ? CC_TOO_LARGE : 1;
         free(session->rows);
         free(session->output);
         free(session);
         png_destroy_read_struct(&png, &info, NULL);
-        return 1;
+        return status;
     }
     png_set_read_fn(png, session, read_from_memory);
+    /* libpng's own limit (a million pixels a side) would call a 2,000,000 x 1 strip corrupt;
+       the pixel budget below is the one limit, with its own message. */
+    png_set_user_limits(png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
     png_read_info(png, info);
 
     png_uint_32 width, height;
     int bit_depth, color_type;
     png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, NULL, NULL, NULL);
-    if ((uint64_t)width * height > CC_MAX_PIXELS) {
-        png_error(png, "image is too large");
+    if ((uint64_t)width * height > max_pixels) {
+        image->width = width;
+        image->height = height;
+        session->too_large = 1;
+        png_error(png, "");
     }
     /* Expand to plain grey / grey + alpha / RGB / RGBA samples of 8 or 16 bits. */
     if (color_type == PNG_COLOR_TYPE_PALETTE) {

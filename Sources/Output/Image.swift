@@ -22,6 +22,24 @@ public struct Image: Equatable, Sendable {
 
     public var hasAlpha: Bool { channels == 2 || channels == 4 }
 
+    /// The most pixels a decoded PNG or JPEG may have: 8192 x 8192 (larger JPEGs are reduced
+    /// while decoding). As floats such an image takes 12 to 16 bytes a pixel, about 1 GB, and a
+    /// copy or two more on its way to a tensor; every command works on far smaller images, and a
+    /// hundred-byte file can declare 65535 x 65535.
+    public static let maxDecodedPixels = 1 << 26
+
+    /// "67,108,864 pixels (8192 x 8192)" for a square budget, else the count alone.
+    static func describePixelCount(_ count: Int) -> String {
+        let digits = String(count)
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        let side = Int(Double(count).squareRoot())
+        return side * side == count ? "\(grouped) pixels (\(side) x \(side))" : "\(grouped) pixels"
+    }
+
     public subscript(x: Int, y: Int, channel: Int) -> Float {
         get { pixels[(channel * height + y) * width + x] }
         set { pixels[(channel * height + y) * width + x] = newValue }
@@ -35,6 +53,8 @@ public struct Image: Equatable, Sendable {
     /// The image as RGB, with any alpha composited onto white (`c·a + 1·(1 − a)`) and grey
     /// repeated into three channels. Methods that feed CLIP need exactly this.
     public func compositedOnWhite() -> Image {
+        // Already opaque RGB: share the pixels rather than copy a possibly large image.
+        if channels == 3 { return self }
         let plane = width * height
         let colorPlanes = channels >= 3 ? [0, 1, 2] : [0, 0, 0]
         var rgb = [Float](repeating: 0, count: 3 * plane)

@@ -4,9 +4,11 @@ import Foundation
 /// JPEG decoding and encoding through libjpeg (via the CImageCodecs shim).
 public enum JPEGCodec {
     /// Decodes a baseline or progressive JPEG to grey (1 channel) or RGB (3 channels), turned
-    /// upright according to its EXIF orientation, as photo viewers show it.
-    public static func decode(_ data: Data) throws -> Image {
-        let stored = try decodeSamples(data, format: "JPEG", decoder: cc_jpeg_decode)
+    /// upright according to its EXIF orientation, as photo viewers show it. One of more than
+    /// `maxPixels` pixels is reduced by 2, 4 or 8 on each side while decoding until it fits
+    /// (the inputs of every command are far smaller); beyond that it is refused (`.tooLarge`).
+    public static func decode(_ data: Data, maxPixels: Int = Image.maxDecodedPixels) throws -> Image {
+        let stored = try decodeSamples(data, format: "JPEG", maxPixels: maxPixels, decoder: cc_jpeg_decode)
         return stored.oriented(EXIFOrientation(jpeg: data))
     }
 

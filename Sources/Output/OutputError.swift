@@ -10,6 +10,8 @@ public struct OutputError: Error, LocalizedError, CustomStringConvertible, Equat
         case unknownFormat
         /// A PNG or JPEG that the decoder rejects: truncated, bad checksums, corrupt data.
         case corruptImage
+        /// A well-formed PNG or JPEG with more pixels than the decoding budget.
+        case tooLarge
         /// The output directory is missing or not writable, or the disk is full.
         case cannotWrite
         /// An output size Cairo cannot allocate or that is out of range.

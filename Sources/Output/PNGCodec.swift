@@ -6,9 +6,10 @@ import Foundation
 public enum PNGCodec {
     /// Decodes any PNG: 1–16-bit, grey, grey + alpha, RGB, RGBA, palette (with tRNS
     /// transparency becoming alpha) and interlaced. Samples are returned as stored, divided by
-    /// 255 or 65535; gamma chunks are ignored, as browsers do for untagged sRGB images.
-    public static func decode(_ data: Data) throws -> Image {
-        try decodeSamples(data, format: "PNG", decoder: cc_png_decode)
+    /// 255 or 65535; gamma chunks are ignored, as browsers do for untagged sRGB images. An image
+    /// of more than `maxPixels` pixels is refused from its header (`OutputError.Kind.tooLarge`).
+    public static func decode(_ data: Data, maxPixels: Int = Image.maxDecodedPixels) throws -> Image {
+        try decodeSamples(data, format: "PNG", maxPixels: maxPixels, decoder: cc_png_decode)
     }
 
     /// Encodes as an 8-bit PNG with the image's channels (grey, grey + alpha, RGB or RGBA).
@@ -45,13 +46,21 @@ func interleavedBytes(_ image: Image) -> [UInt8] {
 /// Runs one of the shim's decoders and converts its interleaved 8- or 16-bit samples into a
 /// planar float image.
 func decodeSamples(
-    _ data: Data, format: String,
-    decoder: (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<cc_image>?, UnsafeMutablePointer<CChar>?) -> Int32
+    _ data: Data, format: String, maxPixels: Int,
+    decoder: (UnsafePointer<UInt8>?, Int, UInt64, UnsafeMutablePointer<cc_image>?, UnsafeMutablePointer<CChar>?) ->
+        Int32
 ) throws -> Image {
     var decoded = cc_image()
     var message = [CChar](repeating: 0, count: Int(CC_MESSAGE_CAPACITY))
     let status = data.withUnsafeBytes { bytes in
-        decoder(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, &decoded, &message)
+        decoder(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, UInt64(max(maxPixels, 0)), &decoded, &message)
+    }
+    if status == CC_TOO_LARGE {
+        let detail = String(cString: message)
+        throw OutputError(
+            .tooLarge,
+            "image is too large: \(decoded.width) x \(decoded.height) pixels\(detail.isEmpty ? "" : " (\(detail))"), "
+                + "the limit is \(Image.describePixelCount(maxPixels)); scale it down first")
     }
     guard status == 0, let samples = decoded.samples else {
         throw OutputError(.corruptImage, "corrupt or truncated \(format): \(String(cString: message))")

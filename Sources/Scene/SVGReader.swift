@@ -22,7 +22,10 @@ public enum SVGReader {
     }
 
     public static func read(_ data: Data) throws -> Result {
-        let parser = XMLParser(data: data)
+        if let problem = encodingProblem(in: data) {
+            throw SceneError(.malformedSVG, problem)
+        }
+        let parser = XMLParser(data: withoutEmptyProcessingInstructions(data))
         let builder = SVGSceneBuilder()
         parser.delegate = builder
         parser.shouldProcessNamespaces = true
@@ -42,6 +45,61 @@ public enum SVGReader {
             width: canvas.width, height: canvas.height, background: builder.background, paths: builder.paths)
         try scene.validate()
         return Result(scene: scene, warnings: builder.warnings)
+    }
+
+    /// Foundation's XMLParser on Linux crashes the process (strlen of a null pointer) on a
+    /// processing instruction without data (`<?name?>`, found by fuzz-svg). Such an instruction
+    /// means nothing to a drawing, so it is blanked out, spaces for bytes: lines and columns in
+    /// later error messages stay where they were.
+    private static func withoutEmptyProcessingInstructions(_ data: Data) -> Data {
+        let bytes = [UInt8](data)
+        var result = bytes
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        var index = 0
+        while index + 3 < bytes.count {
+            defer { index += 1 }
+            guard bytes[index] == UInt8(ascii: "<"), bytes[index + 1] == UInt8(ascii: "?") else { continue }
+            var end = index + 2
+            while end < bytes.count, !isSpace(bytes[end]), bytes[end] != UInt8(ascii: "?"), bytes[end] != UInt8(ascii: ">") {
+                end += 1
+            }
+            guard end > index + 2 else { continue }
+            while end < bytes.count, isSpace(bytes[end]) { end += 1 }
+            guard end + 1 < bytes.count, bytes[end] == UInt8(ascii: "?"), bytes[end + 1] == UInt8(ascii: ">") else { continue }
+            for position in index...(end + 1) where !isSpace(bytes[position]) { result[position] = 0x20 }
+            index = end + 1
+        }
+        return result == bytes ? data : Data(result)
+    }
+
+    /// Foundation's XMLParser on Linux crashes the process (a trap, not an error) on an element
+    /// or attribute name that is not valid UTF-8, so the text is checked first. SVG files are
+    /// UTF-8 in practice; one in another encoding is refused with the fix.
+    private static func encodingProblem(in data: Data) -> String? {
+        if data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF]) {
+            return "the file is UTF-16; only UTF-8 SVG files are read (save it as UTF-8)"
+        }
+        // The XML declaration, if any, is ASCII: `<?xml version="1.0" encoding="…"?>`.
+        let head = String(decoding: data.prefix(200), as: UTF8.self)
+        if head.hasPrefix("<?xml") || head.hasPrefix("\u{FEFF}<?xml"), let close = head.range(of: "?>") {
+            let declaration = head[..<close.lowerBound]
+            if let key = declaration.range(of: "encoding=") {
+                let value = declaration[key.upperBound...].dropFirst().prefix { $0 != "\"" && $0 != "'" }
+                if !["utf-8", "utf8"].contains(value.lowercased()) {
+                    return "the file declares the encoding \(value); only UTF-8 SVG files are read (save it as UTF-8)"
+                }
+            }
+        }
+        var parser = Unicode.UTF8.ForwardParser()
+        var bytes = data.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &bytes) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return nil
+            case .error: return "the file is not valid UTF-8 text (at byte \(offset)); is it an SVG file?"
+            }
+        }
     }
 }
 
@@ -95,6 +153,11 @@ private final class SVGSceneBuilder: NSObject, XMLParserDelegate {
         case 73: return "'>' expected (is the file truncated?)"
         case 76: return "a closing tag does not match its opening tag"
         case 77: return "the file ends inside a tag (is it truncated?)"
+        // libxml2's XML_ERR_ENTITY_LOOP, also raised when entities expand out of proportion
+        // ("billion laughs").
+        case 89:
+            return "an entity refers to itself or expands to far more text than the file holds "
+                + "(entity declarations that multiply text are not allowed)"
         default: return "XML error \(code)"
         }
     }
@@ -195,6 +258,12 @@ private final class SVGSceneBuilder: NSObject, XMLParserDelegate {
                 try SVGLength.parse(attributes["width"], name: "width", default: nil),
                 try SVGLength.parse(attributes["height"], name: "height", default: nil)
             )
+        }
+        // A side beyond any Int (a float can be 3e38) would trap in the conversion (found by
+        // fuzz-svg); no canvas is a billion units wide.
+        let largest: Float = 1e9
+        guard size.width <= largest, size.height <= largest else {
+            throw SceneError(.malformedSVG, "the canvas size \(size.width)x\(size.height) is out of range (at most 1e9 a side)")
         }
         let width = Int(size.width.rounded())
         let height = Int(size.height.rounded())

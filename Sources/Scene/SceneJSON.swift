@@ -73,7 +73,7 @@ public enum SceneJSON {
         case .dataCorrupted(let context) where !context.codingPath.isEmpty:
             return "\(jsonLocation(context.codingPath, orRoot: "scene")): \(context.debugDescription)"
         case .dataCorrupted:
-            return "not valid JSON (\(syntaxProblem(in: data)))"
+            return numberOutOfRange(in: data) ?? "not valid JSON (\(syntaxProblem(in: data)))"
         @unknown default:
             return "not a valid scene: \(error)"
         }
@@ -88,11 +88,50 @@ public enum SceneJSON {
             _ = try JSONSerialization.jsonObject(with: data)
         } catch {
             if let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String {
+                // "Number 1e400 is not representable in Swift": beyond even a Double.
+                if reason.hasPrefix("Number "), reason.contains("not representable") {
+                    let number = reason.dropFirst("Number ".count).prefix { $0 != " " }
+                    return "the number \(number) is out of range"
+                }
                 return reason.hasSuffix(".") ? String(reason.dropLast()) : reason
             }
         }
         return "syntax error"
     }
+}
+
+/// JSONDecoder also says only "not valid JSON" for valid JSON holding a number its field cannot
+/// take (`1e300` as a float coordinate, `2.5` as a width), and gives no location; the parsed
+/// document shows which number and where.
+private func numberOutOfRange(in data: Data) -> String? {
+    guard let document = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
+        return nil
+    }
+    let wholeNumberKeys: Set<String> = ["version", "width", "height"]
+    func search(_ value: Any, at location: String, key: String?) -> String? {
+        if let object = value as? [String: Any] {
+            for name in object.keys.sorted() {
+                if let found = search(object[name]!, at: location.isEmpty ? name : location + "." + name, key: name) {
+                    return found
+                }
+            }
+        } else if let array = value as? [Any] {
+            for (index, element) in array.enumerated() {
+                if let found = search(element, at: location + "[\(index)]", key: key) { return found }
+            }
+        } else if !(value is Bool), let number = value as? NSNumber {
+            let double = number.doubleValue
+            let place = location.isEmpty ? "scene" : location
+            if let key, wholeNumberKeys.contains(key) {
+                if double != double.rounded() { return "\(place): \(number) is not a whole number" }
+                if abs(double) >= 9.0e18 { return "\(place): \(number) is out of range" }
+            } else if abs(double) > Double(Float.greatestFiniteMagnitude) {
+                return "\(place): \(number) is out of range (scene numbers are 32-bit floats, at most about 3.4e38)"
+            }
+        }
+        return nil
+    }
+    return search(document, at: "", key: nil)
 }
 
 /// Formats a coding path the way the documentation names values: `paths[2].points[0]`.

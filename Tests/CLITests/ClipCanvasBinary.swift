@@ -49,7 +49,18 @@ enum ClipCanvasBinary {
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let errorData = (try? Data(contentsOf: errorFile)) ?? Data()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+        // A signal reads as a shell reports it, 128 + its number: a trap or a crash is never
+        // mistaken for an ordinary failing exit.
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return (status, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// The binary under `ulimit -v` (kilobytes of address space), through /bin/sh so that no
+    /// extra tool is needed: a run that would take gigabytes fails its allocation instead.
+    static func runLimited(_ arguments: [String], kilobytes: Int, environment: [String: String]? = nil) throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
+        try run(arguments, environment: environment, launcher: ["/bin/sh", "-c", "ulimit -v \(kilobytes) && exec \"$0\" \"$@\"", try executable().path])
     }
 
     private final class Marker {}

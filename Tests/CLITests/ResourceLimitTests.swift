@@ -11,13 +11,10 @@ import XCTest
 /// would fail the allocation instead of quietly eating the test machine.
 final class ResourceLimitTests: TinyModelTestCase {
 
-    /// The binary under `ulimit -v` (kilobytes of address space).
     private func runLimited(_ arguments: [String], kilobytes: Int = 3_000_000, environment: [String: String]? = nil) throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
-        let binary = try ClipCanvasBinary.executable().path
-        return try ClipCanvasBinary.run(
-            arguments, environment: environment, launcher: ["/bin/sh", "-c", "ulimit -v \(kilobytes) && exec \"$0\" \"$@\"", binary])
+        try ClipCanvasBinary.runLimited(arguments, kilobytes: kilobytes, environment: environment)
     }
 
     private func assertFailsCleanly(

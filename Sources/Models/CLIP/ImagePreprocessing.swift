@@ -15,18 +15,30 @@ public enum ImagePreprocessing {
         // int(resolution * long / short).
         let newHeight = height <= width ? resolution : Int(Double(resolution) * Double(height) / Double(width))
         let newWidth = width <= height ? resolution : Int(Double(resolution) * Double(width) / Double(height))
-        let resized = resizeAntialiased(image, height: newHeight, width: newWidth)
         // torchvision's CenterCrop: offsets round((size − crop) / 2), Python's round (half to even).
         let top = Int((Double(newHeight - resolution) / 2).rounded(.toNearestOrEven))
         let left = Int((Double(newWidth - resolution) / 2).rounded(.toNearestOrEven))
-        return resized.slice(axis: 1, start: top, length: resolution).slice(axis: 2, start: left, length: resolution)
+        // Only the crop is computed: each output pixel depends on its own filter taps alone, so
+        // this equals resizing everything and cropping, without the resized image, which for a
+        // 1 x 5000 photo is 224 x 1,120,000 pixels (3 GB).
+        return resizeAntialiased(
+            image, height: newHeight, width: newWidth, rows: top..<(top + resolution),
+            columns: left..<(left + resolution))
     }
 
     /// PIL-style antialiased bicubic resize of [C, H, W] (not differentiable: it prepares inputs).
     public static func resizeAntialiased(_ image: Tensor, height: Int, width: Int) -> Tensor {
+        resizeAntialiased(image, height: height, width: width, rows: 0..<height, columns: 0..<width)
+    }
+
+    /// The `rows` x `columns` window of the resize to `height` x `width`: [C, rows, columns].
+    private static func resizeAntialiased(
+        _ image: Tensor, height fullHeight: Int, width fullWidth: Int, rows window: Range<Int>, columns: Range<Int>
+    ) -> Tensor {
         let channels = image.shape[0], inHeight = image.shape[1], inWidth = image.shape[2]
-        let horizontal = filterTaps(input: inWidth, output: width)
-        let vertical = filterTaps(input: inHeight, output: height)
+        let horizontal = filterTaps(input: inWidth, output: fullWidth, indices: columns)
+        let vertical = filterTaps(input: inHeight, output: fullHeight, indices: window)
+        let width = columns.count, height = window.count
         let rows = Tensor(uninitializedShape: [channels, inHeight, width])
         for c in 0..<channels {
             for y in 0..<inHeight {
@@ -62,8 +74,9 @@ public enum ImagePreprocessing {
         let weights: [Float]
     }
 
-    /// PIL's `precompute_coeffs` for the bicubic filter (support 2, a = −0.5).
-    private static func filterTaps(input: Int, output: Int) -> [Taps] {
+    /// PIL's `precompute_coeffs` for the bicubic filter (support 2, a = −0.5), for the output
+    /// positions in `indices`.
+    private static func filterTaps(input: Int, output: Int, indices: Range<Int>) -> [Taps] {
         let scale = Double(input) / Double(output)
         let filterScale = max(scale, 1)
         let support = 2.0 * filterScale
@@ -73,7 +86,7 @@ public enum ImagePreprocessing {
             if x < 2 { return (((x - 5) * x + 8) * x - 4) * a }
             return 0
         }
-        return (0..<output).map { index in
+        return indices.map { index in
             let center = (Double(index) + 0.5) * scale
             let start = max(Int(center - support + 0.5), 0)
             let end = min(Int(center + support + 0.5), input)

@@ -27,9 +27,12 @@ enum Safetensors {
             guard let type = ElementType(safetensorsCode: entry.dtype) else {
                 throw WeightError.unsupportedDType(file: file.name, tensor: name, dtype: entry.dtype)
             }
-            let layout = StridedLayout(shape: entry.shape, strides: rowMajorStrides(entry.shape), offset: 0)
-            guard entry.dataOffsets.count == 2, let count = layout.count, entry.dataOffsets[0] >= 0,
-                entry.dataOffsets[1] - entry.dataOffsets[0] == count * type.byteCount
+            // Sizes come from the file: every product and difference is checked for overflow.
+            let layout = rowMajorStrides(entry.shape).map { StridedLayout(shape: entry.shape, strides: $0, offset: 0) }
+            guard entry.dataOffsets.count == 2, let layout, let count = layout.count,
+                case let (byteCount, overflow) = count.multipliedReportingOverflow(by: type.byteCount), !overflow,
+                entry.dataOffsets[0] >= 0, entry.dataOffsets[1] >= entry.dataOffsets[0],
+                entry.dataOffsets[1] - entry.dataOffsets[0] == byteCount
             else {
                 throw WeightError.malformed(
                     file: file.name,
@@ -94,9 +97,14 @@ enum Safetensors {
         }
     }
 
-    private static func rowMajorStrides(_ shape: [Int]) -> [Int] {
+    /// nil when they overflow (a shape no file can hold).
+    private static func rowMajorStrides(_ shape: [Int]) -> [Int]? {
         var strides = [Int](repeating: 1, count: shape.count)
-        for axis in shape.indices.dropLast().reversed() { strides[axis] = strides[axis + 1] * max(shape[axis + 1], 1) }
+        for axis in shape.indices.dropLast().reversed() {
+            let (stride, overflow) = strides[axis + 1].multipliedReportingOverflow(by: max(shape[axis + 1], 1))
+            guard !overflow else { return nil }
+            strides[axis] = stride
+        }
         return strides
     }
 }

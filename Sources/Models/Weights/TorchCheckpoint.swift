@@ -24,7 +24,9 @@ enum TorchCheckpoint {
             || archive.entries.contains { $0.name.hasPrefix(prefix + "code/") }
         try checkByteOrder(of: archive, prefix: prefix)
 
-        let root = try archive.withContents(of: pickle, label: "zip entry \(pickle.name)") { bytes in
+        let root = try archive.withContents(
+            of: pickle, label: "zip entry \(pickle.name)", limit: ZipArchive.metadataLimit
+        ) { bytes in
             var unpickler = Unpickler(bytes, file: file.name, inTorchScript: isTorchScript)
             return try unpickler.load()
         }
@@ -52,7 +54,9 @@ enum TorchCheckpoint {
 
     private static func checkByteOrder(of archive: ZipArchive, prefix: String) throws {
         guard let entry = archive.entry(named: prefix + "byteorder") else { return }
-        let order = try archive.withContents(of: entry, label: "zip entry \(entry.name)") {
+        let order = try archive.withContents(
+            of: entry, label: "zip entry \(entry.name)", limit: ZipArchive.metadataLimit
+        ) {
             String(decoding: $0, as: UTF8.self)
         }
         guard order == "little" else {
@@ -132,8 +136,13 @@ enum TorchCheckpoint {
                     file: file.name, tensor: views[0].name, dtype: "torch." + storage.storageClass)
             }
             let (needed, overflow) = storage.count.multipliedReportingOverflow(by: type.byteCount)
-            try archive.withContents(of: entry, label: label) { bytes in
-                guard !overflow, bytes.count >= needed else {
+            guard !overflow else {
+                throw WeightError.malformed(
+                    file: file.name, reason: "\(label) claims \(storage.count) elements, more than any file holds")
+            }
+            // What the storage's tensors can use bounds what a compressed entry may inflate to.
+            try archive.withContents(of: entry, label: label, limit: needed) { bytes in
+                guard bytes.count >= needed else {
                     throw WeightError.malformed(
                         file: file.name,
                         reason: "\(label) holds \(bytes.count) bytes, not the \(storage.count) elements its tensors use"

@@ -30,7 +30,9 @@ struct TorchScriptClasses {
         let path = prefix + "code/" + module.replacingOccurrences(of: ".", with: "/") + ".py"
         if declarationsByFile[path] == nil {
             guard let entry = archive.entry(named: path) else { return nil }
-            let source = try archive.withContents(of: entry, label: "zip entry \(path)") {
+            let source = try archive.withContents(
+                of: entry, label: "zip entry \(path)", limit: ZipArchive.metadataLimit
+            ) {
                 String(decoding: $0, as: UTF8.self)
             }
             declarationsByFile[path] = Self.declarations(in: source)

@@ -9,7 +9,15 @@
 ///
 /// Lists, dicts and objects are filled in after they are memoized (`EMPTY_DICT, BINPUT, …,
 /// SETITEMS`), so while the stream is read they are shared boxes; the final value is a plain tree.
+///
+/// Nesting is capped as values are built, not after: a 100 KB pickle can nest 200,000 tuples,
+/// and releasing (or freezing) such a chain recurses once per level, which overflows the stack
+/// long before any later check could run. Every box records its depth when something is put in
+/// it, so the cap holds at every depth and tearing down what was built stays shallow.
 struct Unpickler {
+    /// Checkpoints nest a few dozen levels at most (TorchScript module trees are the deepest).
+    static let maxNesting = 200
+
     private let bytes: UnsafeRawBufferPointer
     private let file: String
     private let inTorchScript: Bool
@@ -17,6 +25,8 @@ struct Unpickler {
     private var stack: [Item] = []
     private var markPositions: [Int] = []
     private var memo: [Int: Item] = [:]
+    /// Every box made, so that all can be emptied at the end (see `load`).
+    private var boxes: [Box] = []
 
     /// `file` names the checkpoint in errors; `inTorchScript` admits TorchScript's module
     /// classes and list helpers, which only `torch.jit.save` archives contain.
@@ -28,6 +38,9 @@ struct Unpickler {
 
     /// Runs the stream to its STOP opcode and returns the value it built.
     mutating func load() throws -> PickleValue {
+        // A value that contains itself is a reference cycle among its boxes, which would never
+        // be freed; once the stream is read (or refused), emptying every box breaks them all.
+        defer { boxes.forEach { $0.empty() } }
         while true {
             let opcodePosition = position
             let opcode = try readByte()
@@ -64,39 +77,45 @@ struct Unpickler {
             case 0x8E, 0x96: push(.value(.bytes(Array(try read(try readLength64())))))  // BINBYTES8, BYTEARRAY8
 
             // Containers.
-            case 0x29: push(.tuple(TupleBox([])))  // EMPTY_TUPLE
-            case 0x85: push(.tuple(TupleBox([try pop()])))  // TUPLE1
+            case 0x29: push(try tuple([]))  // EMPTY_TUPLE
+            case 0x85: push(try tuple([try pop()]))  // TUPLE1
             case 0x86:  // TUPLE2
                 let second = try pop()
-                push(.tuple(TupleBox([try pop(), second])))
+                push(try tuple([try pop(), second]))
             case 0x87:  // TUPLE3
                 let third = try pop()
                 let second = try pop()
-                push(.tuple(TupleBox([try pop(), second, third])))
-            case 0x74: push(.tuple(TupleBox(try popToMark())))  // TUPLE
-            case 0x5D, 0x8F: push(.list(ListBox()))  // EMPTY_LIST, EMPTY_SET (sets read as lists)
+                push(try tuple([try pop(), second, third]))
+            case 0x74: push(try tuple(try popToMark()))  // TUPLE
+            case 0x5D, 0x8F: push(.list(made(ListBox())))  // EMPTY_LIST, EMPTY_SET (sets read as lists)
             case 0x6C, 0x91:  // LIST, FROZENSET
-                let list = ListBox()
-                list.items = try popToMark()
+                let list = made(ListBox())
+                let items = try popToMark()
+                try nest(items, in: list)
+                list.items = items
                 push(.list(list))
-            case 0x7D: push(.dict(DictBox()))  // EMPTY_DICT
+            case 0x7D: push(.dict(made(DictBox())))  // EMPTY_DICT
             case 0x64:  // DICT
-                let dict = DictBox()
-                try dict.insertPairs(try popToMark(), file: file)
+                let dict = made(DictBox())
+                try insertPairs(try popToMark(), into: dict)
                 push(.dict(dict))
             case 0x61:  // APPEND
                 let item = try pop()
-                try list(try top()).items.append(item)
+                let list = try list(try top())
+                try nest([item], in: list)
+                list.items.append(item)
             case 0x65, 0x90:  // APPENDS, ADDITEMS
                 let items = try popToMark()
-                try list(try top()).items += items
+                let list = try list(try top())
+                try nest(items, in: list)
+                list.items += items
             case 0x73:  // SETITEM
                 let value = try pop()
                 let key = try pop()
-                try dict(try top()).insert(key: key, value: value)
+                try insertPairs([key, value], into: try dict(try top()))
             case 0x75:  // SETITEMS
                 let items = try popToMark()
-                try dict(try top()).insertPairs(items, file: file)
+                try insertPairs(items, into: try dict(try top()))
 
             // Memo.
             case 0x71: memo[Int(try readByte())] = try top()  // BINPUT
@@ -146,13 +165,13 @@ struct Unpickler {
         return global
     }
 
-    private func call(_ callable: Item, arguments: Item) throws -> Item {
+    private mutating func call(_ callable: Item, arguments: Item) throws -> Item {
         guard case .value(.global(let function)) = callable else {
             throw malformed("REDUCE on something that is not a function")
         }
         switch function {
         case .orderedDict:
-            let dict = DictBox()
+            let dict = made(DictBox())
             if case .tuple(let tuple) = arguments, let pairs = tuple.items.first {
                 guard case .list(let list) = pairs else {
                     throw malformed("OrderedDict built from something other than a list")
@@ -161,26 +180,32 @@ struct Unpickler {
                     guard case .tuple(let entry) = pair, entry.items.count == 2 else {
                         throw malformed("OrderedDict item is not a pair")
                     }
-                    try dict.insert(key: entry.items[0], value: entry.items[1])
+                    try insertPairs(entry.items, into: dict)
                 }
             }
             return .dict(dict)
         case .scriptClass(let name):
-            return .object(ObjectBox(className: name))
+            return .object(made(ObjectBox(className: name)))
         default:
             var freezer = Freezer(file: file)
             guard let values = try freezer.freeze(arguments, depth: 0).elements else {
                 throw malformed("arguments to \(function) are not a tuple")
             }
-            return .value(try function.call(values, file: file))
+            let result = try function.call(values, file: file)
+            switch result {
+            // The list builders return (part of) their arguments, so the result may be as
+            // deep as they were.
+            case .list, .tuple, .dict, .object: return .frozen(result, depth: arguments.depth)
+            default: return .value(result)
+            }
         }
     }
 
     /// NEWOBJ: `cls.__new__(cls, *args)`; TorchScript writes every module this way.
-    private func instantiate(_ type: Item, arguments: Item) throws -> Item {
+    private mutating func instantiate(_ type: Item, arguments: Item) throws -> Item {
         switch type {
-        case .value(.global(.scriptClass(let name))): return .object(ObjectBox(className: name))
-        case .value(.global(.orderedDict)): return .dict(DictBox())
+        case .value(.global(.scriptClass(let name))): return .object(made(ObjectBox(className: name)))
+        case .value(.global(.orderedDict)): return .dict(made(DictBox()))
         default: throw malformed("NEWOBJ on something that is not an allowed class")
         }
     }
@@ -189,7 +214,9 @@ struct Unpickler {
     /// may carry Python attributes; neither matters for weights.
     private func build(_ target: Item, state: Item) throws {
         switch target {
-        case .object(let object): object.state = state
+        case .object(let object):
+            try nest([state], in: object)
+            object.state = state
         case .dict, .list, .value(.tensor): break
         default: throw malformed("BUILD on a value that has no state")
         }
@@ -203,6 +230,44 @@ struct Unpickler {
             let key = fields[2].string ?? fields[2].int.map(String.init), let count = fields[4].int, count >= 0
         else { throw malformed("persistent id is not a PyTorch storage reference") }
         return StorageReference(key: key, storageClass: storageClass, count: count)
+    }
+
+    // MARK: Nesting
+
+    private mutating func made<B: Box>(_ box: B) -> B {
+        boxes.append(box)
+        return box
+    }
+
+    private mutating func tuple(_ items: [Item]) throws -> Item {
+        let tuple = made(TupleBox(items))
+        try nest(items, in: tuple)
+        return .tuple(tuple)
+    }
+
+    private func insertPairs(_ items: [Item], into dict: DictBox) throws {
+        guard items.count % 2 == 0 else { throw malformed("SETITEMS with an odd item count") }
+        try nest(items, in: dict)
+        for index in stride(from: 0, to: items.count, by: 2) { dict.insert(key: items[index], value: items[index + 1]) }
+    }
+
+    /// Records that `children` are about to go into `box`, before they do. A box already inside
+    /// another may not get deeper (its ancestors' depths would go stale): pickles fill each
+    /// container before nesting it, except when a value contains itself.
+    private func nest(_ children: [Item], in box: Box) throws {
+        for child in children {
+            let depth = child.depth + 1
+            if depth > box.depth {
+                guard depth <= Self.maxNesting else {
+                    throw malformed("the pickle nests values more than \(Self.maxNesting) levels deep")
+                }
+                guard !box.isNested else {
+                    throw malformed("the pickle deepens a container after nesting it in another")
+                }
+                box.depth = depth
+            }
+            child.box?.isNested = true
+        }
     }
 
     // MARK: Stack
@@ -301,28 +366,64 @@ struct Unpickler {
 /// A value on the pickle stack or in the memo; containers are boxes so that a memoized reference
 /// sees the items added after it was memoized.
 private enum Item {
+    /// A scalar, tensor, storage or global: nothing nested.
     case value(PickleValue)
+    /// A function's result, which may hold containers `depth` levels deep.
+    case frozen(PickleValue, depth: Int)
     case tuple(TupleBox)
     case list(ListBox)
     case dict(DictBox)
     case object(ObjectBox)
+
+    var box: Box? {
+        switch self {
+        case .value, .frozen: return nil
+        case .tuple(let box): return box
+        case .list(let box): return box
+        case .dict(let box): return box
+        case .object(let box): return box
+        }
+    }
+
+    /// Levels of containers in the value (at least; 0 for a scalar).
+    var depth: Int {
+        if case .frozen(_, let depth) = self { return depth }
+        return box?.depth ?? 0
+    }
 }
 
-private final class TupleBox {
-    let items: [Item]
+private class Box {
+    /// At least the levels of containers from this box down (1 when it holds only scalars).
+    var depth = 1
+    /// Whether the box is inside another container, whose depth counts on this box's.
+    var isNested = false
+
+    /// Lets go of everything inside.
+    func empty() {}
+}
+
+private final class TupleBox: Box {
+    private(set) var items: [Item]
     init(_ items: [Item]) { self.items = items }
+    override func empty() { items = [] }
 }
 
-private final class ListBox {
+private final class ListBox: Box {
     var items: [Item] = []
+    override func empty() { items = [] }
 }
 
-private final class DictBox {
+private final class DictBox: Box {
     private(set) var entries: [(key: Item, value: Item)] = []
     /// String keys already present, so a repeated key replaces its value as in Python.
     private var indexByString: [String: Int] = [:]
 
-    func insert(key: Item, value: Item) throws {
+    override func empty() {
+        entries = []
+        indexByString = [:]
+    }
+
+    func insert(key: Item, value: Item) {
         if case .value(.string(let text)) = key {
             if let index = indexByString[text] {
                 entries[index].value = value
@@ -332,24 +433,18 @@ private final class DictBox {
         }
         entries.append((key, value))
     }
-
-    func insertPairs(_ items: [Item], file: String) throws {
-        guard items.count % 2 == 0 else {
-            throw WeightError.malformed(file: file, reason: "SETITEMS with an odd item count")
-        }
-        for index in stride(from: 0, to: items.count, by: 2) { try insert(key: items[index], value: items[index + 1]) }
-    }
 }
 
-private final class ObjectBox {
+private final class ObjectBox: Box {
     let className: String
     var state: Item = .value(.none)
     init(className: String) { self.className = className }
+    override func empty() { state = .value(.none) }
 }
 
 /// Turns boxes into the plain value tree. Each box is converted once, so values shared through
-/// the memo cost nothing extra (and a crafted pickle cannot blow up exponentially); cycles and
-/// absurd nesting are rejected instead of overflowing the stack.
+/// the memo cost nothing extra (and a crafted pickle cannot blow up exponentially); cycles are
+/// rejected, and the depth guard backs up the cap `Unpickler.nest` keeps while building.
 private struct Freezer {
     let file: String
     private var finished: [ObjectIdentifier: PickleValue] = [:]
@@ -358,11 +453,11 @@ private struct Freezer {
     init(file: String) { self.file = file }
 
     mutating func freeze(_ item: Item, depth: Int) throws -> PickleValue {
-        guard depth < 1_000 else {
+        guard depth <= Unpickler.maxNesting else {
             throw WeightError.malformed(file: file, reason: "the pickle nests values too deeply")
         }
         switch item {
-        case .value(let value):
+        case .value(let value), .frozen(let value, _):
             return value
         case .tuple(let tuple):
             return try once(tuple) { freezer in .tuple(try tuple.items.map { try freezer.freeze($0, depth: depth + 1) })

@@ -71,7 +71,7 @@ public enum WeightError: Error, Equatable, CustomStringConvertible, LocalizedErr
 }
 
 /// 4718592 -> "4,718,592": byte counts users compare against `ls -l`.
-private func grouped(_ value: Int) -> String {
+func grouped(_ value: Int) -> String {
     let digits = String(value.magnitude)
     var result = ""
     for (index, digit) in digits.enumerated() {

@@ -69,10 +69,18 @@ struct ZipArchive {
         return start..<(start + entry.compressedSize)
     }
 
+    /// The most a metadata entry (the pickle, `byteorder`, TorchScript code) may inflate to;
+    /// the largest real ones are a few MB.
+    static let metadataLimit = 64 << 20
+
     /// Calls `body` with the entry's uncompressed bytes: the mapped file itself for STORED
     /// entries, a temporary inflated buffer for DEFLATED ones.
+    ///
+    /// `limit` is the most bytes the caller can use. A DEFLATED entry that declares more is
+    /// refused before anything is allocated (a 4 MB entry can declare 4 GB), and inflating stops
+    /// at the declared size.
     func withContents<Result>(
-        of entry: Entry, label: String, _ body: (UnsafeRawBufferPointer) throws -> Result
+        of entry: Entry, label: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws -> Result
     ) throws -> Result {
         let range = try dataRange(of: entry, label: label)
         let stored = UnsafeRawBufferPointer(rebasing: file.bytes[range])
@@ -80,6 +88,12 @@ struct ZipArchive {
         case 0:
             return try body(stored)
         case 8:
+            guard entry.uncompressedSize <= limit else {
+                throw WeightError.malformed(
+                    file: file.name,
+                    reason: "\(label) declares \(grouped(entry.uncompressedSize)) bytes when inflated, more than the "
+                        + "\(grouped(limit)) it can use (a zip bomb?)")
+            }
             let inflated = try inflate(stored, expectedCount: entry.uncompressedSize, entryName: entry.name)
             return try inflated.withUnsafeBytes(body)
         default:
