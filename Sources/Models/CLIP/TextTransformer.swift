@@ -28,11 +28,15 @@ final class TextTransformer {
     /// each prompt's end-of-text token (the argmax of the ids, as OpenAI pools).
     func callAsFunction(tokens: [[Int]], endIndices: [Int]) -> Tensor {
         let batch = tokens.count
-        let embedded = tokenEmbedding.gatherRows(tokens.flatMap { $0 }).reshaped([batch, contextLength, width])
-        var x = embedded + positionalEmbedding
+        // The mask is causal, so no position after the last end-of-text token can change a
+        // pooled feature: the tower runs on the context up to it (a short prompt is ~10 of 77
+        // positions, which makes embedding hundreds of labels for --watch quick).
+        let length = min(contextLength, (endIndices.max() ?? 0) + 1)
+        let embedded = tokenEmbedding.gatherRows(tokens.flatMap { $0.prefix(length) }).reshaped([batch, length, width])
+        var x = embedded + positionalEmbedding.slice(axis: 0, start: 0, length: length)
         for block in blocks { x = block(x, causal: true).output }
-        let ends = endIndices.enumerated().map { $0.offset * contextLength + $0.element }
-        let pooled = x.reshaped([batch * contextLength, width]).gatherRows(ends)
+        let ends = endIndices.enumerated().map { $0.offset * length + $0.element }
+        let pooled = x.reshaped([batch * length, width]).gatherRows(ends)
         return matmul(layerNorm(pooled, weight: lnFinalWeight, bias: lnFinalBias), projection)
     }
 }
