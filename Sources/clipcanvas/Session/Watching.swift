@@ -30,9 +30,11 @@ final class Watching {
         self.note = note
     }
 
-    /// The loader's `prepare` hook.
+    /// The loader's `prepare` hook. A model loaded again under the same name (a sketch whose
+    /// saliency and geometric models are one) gets a new watch, so the first copy can go.
     func prepare(_ name: String, _ model: CLIPModel) throws {
-        guard watches[name] == nil, only == nil || only == name, model.hasTextTower else { return }
+        guard only == nil || only == name, model.hasTextTower else { return }
+        watches[name] = nil
         note("embedding \(plural(labels.count, "watch label")) as \"\(LabelWatch.fill(template, with: "…"))\"…")
         watches[name] = try LabelWatch(labels: labels, template: template, prompt: prompt, model: model)
     }
