@@ -49,8 +49,10 @@ final class WatchCommandTests: TinyModelTestCase {
 
     func testDrawWatchesEveryTwoStepsAndTheResultAgreesWithScore() throws {
         let result = try ClipCanvasBinary.run(
-            ["draw", "a lighthouse", "--model", weightsPath, "--paths", "16", "--canvas", "64", "--iterations", "5", "--json",
-             "--watch", "2", "--watch-labels", labelsPath, "-o", path("a.png"), "--size", "64"])
+            [
+                "draw", "a lighthouse", "--model", weightsPath, "--paths", "16", "--canvas", "64", "--iterations", "5", "--json",
+                "--watch", "2", "--watch-labels", labelsPath, "-o", path("a.png"), "--size", "64",
+            ])
         XCTAssertEqual(result.status, 0, result.stderr)
         let events = try events(result.stdout)
         let watches = events.filter { $0["event"] as? String == "watch" }
@@ -87,8 +89,10 @@ final class WatchCommandTests: TinyModelTestCase {
 
     func testTheLogShowsWhatCLIPSeesWithTheDefaultNouns() throws {
         let result = try ClipCanvasBinary.run(
-            ["draw", "a lighthouse", "--model", weightsPath, "--paths", "8", "--canvas", "64", "--iterations", "3", "--watch", "3",
-             "-o", path("a.svg")])
+            [
+                "draw", "a lighthouse", "--model", weightsPath, "--paths", "8", "--canvas", "64", "--iterations", "3", "--watch", "3",
+                "-o", path("a.svg"),
+            ])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("embedding 333 watch labels as \"a drawing of a …\""), result.stderr)
         let seen = result.stderr.split(separator: "\n").filter { $0.hasPrefix("step 3 sees ") || $0.hasPrefix("CLIP sees in the result: ") }
@@ -105,8 +109,18 @@ final class WatchCommandTests: TinyModelTestCase {
         try Data(#"{"size": 64, "patch_size": 32, "global_views": 4, "patches": 8, "init_candidates": 2}"#.utf8)
             .write(to: URL(fileURLWithPath: painterPreset))
         let runs: [(arguments: [String], prompt: Bool)] = [
-            (["sketch", photo, "--model", weightsPath, "--geometric-model", weightsPath, "--geometric-layers", "0", "--strokes", "4", "--iterations", "2", "-o", path("s.svg")], false),
-            (["style", photo, "fire", "--model", weightsPath, "--preset", stylerPreset, "--size", "64", "--iterations", "2", "--content-model", "clip", "-o", path("t.png")], true),
+            (
+                [
+                    "sketch", photo, "--model", weightsPath, "--geometric-model", weightsPath, "--geometric-layers", "0", "--strokes", "4",
+                    "--iterations", "2", "-o", path("s.svg"),
+                ], false
+            ),
+            (
+                [
+                    "style", photo, "fire", "--model", weightsPath, "--preset", stylerPreset, "--size", "64", "--iterations", "2",
+                    "--content-model", "clip", "-o", path("t.png"),
+                ], true
+            ),
             (["paint", "fire", "--model", weightsPath, "--preset", painterPreset, "--iterations", "2", "-o", path("p.png")], true),
         ]
         for run in runs {
@@ -133,7 +147,10 @@ final class WatchCommandTests: TinyModelTestCase {
         ]
         for (extra, message) in cases {
             let result = try ClipCanvasBinary.run(
-                ["draw", "a lighthouse", "--model", weightsPath, "--paths", "4", "--canvas", "64", "--iterations", "2", "-o", path("out.svg")] + extra)
+                [
+                    "draw", "a lighthouse", "--model", weightsPath, "--paths", "4", "--canvas", "64", "--iterations", "2", "-o",
+                    path("out.svg"),
+                ] + extra)
             XCTAssertNotEqual(result.status, 0, "\(extra)")
             let errors = result.stderr.split(separator: "\n").filter { $0.lowercased().hasPrefix("error: ") }
             XCTAssertEqual(errors.count, 1, result.stderr)

@@ -47,7 +47,8 @@ public struct LabelWatch {
         // In chunks, so a long label file does not hold the text tower's activations for all at once.
         let prompts = labels.map { Self.fill(template, with: $0) }
         let chunks = try stride(from: 0, to: prompts.count, by: Self.chunk).map { start in
-            try PromptEncoder.encode(Array(prompts[start..<min(start + Self.chunk, prompts.count)]), with: model, shortened: true).embeddings
+            try PromptEncoder.encode(Array(prompts[start..<min(start + Self.chunk, prompts.count)]), with: model, shortened: true)
+                .embeddings
         }
         labelEmbeddings = chunks.count == 1 ? chunks[0] : concat(chunks, axis: 0)
         promptEmbedding = try prompt.map { try PromptEncoder.encode([$0], with: model).embeddings }

@@ -9,7 +9,9 @@ enum WatchBenchmarks {
         [
             BenchmarkCase("watch.labels.vitb32") {
                 let model = vitB32()
-                return { _ = try! LabelWatch(labels: LabelWatch.commonNouns, template: Watching.drawing, prompt: "a lighthouse", model: model) }
+                return {
+                    _ = try! LabelWatch(labels: LabelWatch.commonNouns, template: Watching.drawing, prompt: "a lighthouse", model: model)
+                }
             },
             BenchmarkCase("watch.read.vitb32") {
                 let watch = try! LabelWatch(

@@ -13,7 +13,8 @@ struct WatchOptions: ParsableArguments {
 
     @Option(
         name: .customLong("watch-labels"),
-        help: ArgumentHelp("With --watch: the labels, one per line (default: \(LabelWatch.commonNouns.count) common nouns).", valueName: "FILE"))
+        help: ArgumentHelp(
+            "With --watch: the labels, one per line (default: \(LabelWatch.commonNouns.count) common nouns).", valueName: "FILE"))
     var labelsFile: String?
 
     /// Embedding a label costs a text-tower pass at the start of the run.

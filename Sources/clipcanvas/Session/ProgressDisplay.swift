@@ -106,7 +106,8 @@ final class ProgressDisplay {
 
     /// "cat 41%, dog 12%, hat 5% · prompt 0.281": the first `labels` matches and the prompt's cosine.
     private static func describe(_ reading: LabelWatch.Reading, labels: Int) -> String {
-        var text = reading.matches.prefix(labels).map { String(format: "%@ %.0f%%", $0.label, 100 * $0.probability) }.joined(separator: ", ")
+        var text = reading.matches.prefix(labels).map { String(format: "%@ %.0f%%", $0.label, 100 * $0.probability) }
+            .joined(separator: ", ")
         if let promptCosine = reading.promptCosine { text += String(format: " · prompt %.3f", promptCosine) }
         return text
     }
