@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "OutputTests", dependencies: ["Output", "Scene", "CCairo", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["Output", "Scene", "Models", "Tensor", "TestSupport"]),
-        .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GuidanceTests", dependencies: ["Guidance", "Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RasterTests", dependencies: ["Raster", "Scene", "Tensor", "Output", "TestSupport"]),
         .testTarget(
             name: "MethodsTests", dependencies: ["Methods", "Models", "Scene", "Output", "Tensor", "TestSupport"],

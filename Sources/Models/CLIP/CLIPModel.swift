@@ -106,10 +106,11 @@ public final class CLIPModel {
     }
 
     /// Unnormalised text embeddings [prompts, embed]; `tokens` rows are `contextLength` ids.
-    public func encodeText(tokens: [[Int]], endIndices: [Int]) -> Tensor {
+    /// `shortened`: the tower runs only up to the last end-of-text token (equal up to rounding).
+    public func encodeText(tokens: [[Int]], endIndices: [Int], shortened: Bool = false) -> Tensor {
         guard let text else { preconditionFailure("the text tower was released; encode prompts before releaseTextTower()") }
         precondition(tokens.allSatisfy { $0.count == architecture.contextLength }, "token rows must have \(architecture.contextLength) ids")
-        return text(tokens: tokens, endIndices: endIndices)
+        return text(tokens: tokens, endIndices: endIndices, shortened: shortened)
     }
 
     /// Frees the text tower's weights once the prompts of a run are encoded.

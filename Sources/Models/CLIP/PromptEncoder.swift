@@ -13,7 +13,10 @@ public enum PromptEncoder {
     /// Tokenises and encodes `prompts`. Empty prompts are an error: CLIP would still embed them,
     /// and the run would optimise towards nothing in particular. `normalized: false` keeps CLIP's
     /// raw embeddings, for recipes that average prompts before normalising (CLIPstyler's templates).
-    public static func encode(_ prompts: [String], with model: CLIPModel, normalized: Bool = true) throws -> EncodedPrompts {
+    /// `shortened` runs the text tower only up to the prompts' last end token (see `encodeText`).
+    public static func encode(
+        _ prompts: [String], with model: CLIPModel, normalized: Bool = true, shortened: Bool = false
+    ) throws -> EncodedPrompts {
         if prompts.contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
             throw ModelError.emptyPrompt
         }
@@ -25,7 +28,7 @@ public enum PromptEncoder {
             throw ModelError.unreadableVocabulary("\(error)")
         }
         let tokenized = prompts.map { tokenizer.tokenize($0, contextLength: model.architecture.contextLength) }
-        let embeddings = model.encodeText(tokens: tokenized.map(\.ids), endIndices: tokenized.map(\.endIndex))
+        let embeddings = model.encodeText(tokens: tokenized.map(\.ids), endIndices: tokenized.map(\.endIndex), shortened: shortened)
         return EncodedPrompts(
             embeddings: normalized ? l2Normalize(embeddings) : embeddings,
             truncated: zip(prompts, tokenized).filter { $0.1.wasTruncated }.map(\.0))

@@ -25,14 +25,20 @@ final class TextTransformer {
     }
 
     /// `tokens` holds one row of `contextLength` ids per prompt; `endIndices` the position of
-    /// each prompt's end-of-text token (the argmax of the ids, as OpenAI pools).
-    func callAsFunction(tokens: [[Int]], endIndices: [Int]) -> Tensor {
+    /// each prompt's end-of-text token (the argmax of the ids, as OpenAI pools). `shortened`
+    /// runs the tower only up to the last end-of-text token: the mask is causal, so no later
+    /// position can change a pooled feature, and a short prompt is ~10 of 77 positions (embedding
+    /// hundreds of `--watch` labels is quick). The sums then run in another order, so the
+    /// results differ in the last bits; the methods keep the full context their parity is
+    /// checked at.
+    func callAsFunction(tokens: [[Int]], endIndices: [Int], shortened: Bool = false) -> Tensor {
         let batch = tokens.count
-        let embedded = tokenEmbedding.gatherRows(tokens.flatMap { $0 }).reshaped([batch, contextLength, width])
-        var x = embedded + positionalEmbedding
+        let length = shortened ? min(contextLength, (endIndices.max() ?? 0) + 1) : contextLength
+        let embedded = tokenEmbedding.gatherRows(tokens.flatMap { $0.prefix(length) }).reshaped([batch, length, width])
+        var x = embedded + positionalEmbedding.slice(axis: 0, start: 0, length: length)
         for block in blocks { x = block(x, causal: true).output }
-        let ends = endIndices.enumerated().map { $0.offset * contextLength + $0.element }
-        let pooled = x.reshaped([batch * contextLength, width]).gatherRows(ends)
+        let ends = endIndices.enumerated().map { $0.offset * length + $0.element }
+        let pooled = x.reshaped([batch * length, width]).gatherRows(ends)
         return matmul(layerNorm(pooled, weight: lnFinalWeight, bias: lnFinalBias), projection)
     }
 }

@@ -117,7 +117,7 @@ struct Draw: ParsableCommand {
     func run() throws {
         Interrupt.install()
         let configuration = try drawConfiguration()
-        let session = MethodSession(options: common)
+        let session = try MethodSession(options: common, watchTemplate: Watching.drawing, prompt: prompt)
         let start = try initial.map { path -> Scene in
             let loaded = try SceneFile.load(path)
             for warning in loaded.warnings { printToStandardError("warning: \(path): \(warning)") }

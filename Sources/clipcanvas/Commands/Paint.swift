@@ -71,7 +71,7 @@ struct Paint: ParsableCommand {
     func run() throws {
         Interrupt.install()
         let configuration = try paintConfiguration()
-        let session = MethodSession(options: common)
+        let session = try MethodSession(options: common, watchTemplate: Watching.photo, prompt: prompt)
         let start = try initial.map { try ImageFile.load($0).compositedOnWhite().tensor }
         let budget = MemoryBudget(advice: "use fewer --views or --patches, or a smaller --size") {
             configuration.memoryEstimate(architecture: $0)

@@ -140,7 +140,7 @@ struct Sketch: ParsableCommand {
     func run() throws {
         Interrupt.install()
         var configuration = try sketchConfiguration()
-        let session = MethodSession(options: common)
+        let session = try MethodSession(options: common, watchTemplate: Watching.drawing, prompt: nil)
         let photo = try ImageFile.load(self.photo).compositedOnWhite().tensor
         let mask = try mask.map { Self.maskValues(try ImageFile.load($0)) }
 
@@ -163,6 +163,7 @@ struct Sketch: ParsableCommand {
             return false
         }
         for note in roles.notes { session.display.note(note) }
+        session.watching?.restrict(to: roles.geometric)
         configuration.model = roles.saliency
         configuration.geometricModel = roles.geometric
         if let layers = roles.geometricLayers { configuration.geometricLayers = layers }
@@ -180,7 +181,7 @@ struct Sketch: ParsableCommand {
         try Interrupt.stopIfRequested(during: "computing the photo's features")
         let describe = { (name: String) in FileManager.default.fileExists(atPath: name) ? URL(fileURLWithPath: name).lastPathComponent : name }
         try session.run(
-            sketches, name: "sketch", model: "\(describe(roles.geometric)) (saliency \(describe(roles.saliency)))",
+            sketches, name: "sketch", model: "\(describe(roles.geometric)) (saliency \(describe(roles.saliency)))", watchedModel: roles.geometric,
             checkState: { sketches in try FiniteOutput.check(sketches.currentRun.currentScene, "the sketch") },
             snapshot: { sketches, base in try .scene(sketches.currentRun.currentScene, base: base) },
             frame: { sketches, moment in .scene(moment == .result ? sketches.currentRun.bestScene : sketches.currentRun.currentScene) },

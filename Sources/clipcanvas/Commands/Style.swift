@@ -82,7 +82,7 @@ struct Style: ParsableCommand {
     func run() throws {
         Interrupt.install()
         var configuration = try styleConfiguration()
-        let session = MethodSession(options: common)
+        let session = try MethodSession(options: common, watchTemplate: Watching.photo, prompt: style)
         let photo = try ImageFile.load(self.photo).compositedOnWhite().tensor
         let photoSize = (width: photo.shape[2], height: photo.shape[1])
         let working = WorkingSize(photoHeight: photoSize.height, photoWidth: photoSize.width, longerSide: configuration.size)

@@ -9,6 +9,8 @@ struct MethodOptions: ParsableArguments {
 
     @OptionGroup var animation: AnimationOptions
 
+    @OptionGroup var watching: WatchOptions
+
     @Option(help: "A built-in preset name or a preset JSON file (a file may set only some fields). Default: the method's own.")
     var preset: String?
 

@@ -11,10 +11,17 @@ import Tensor
 struct MethodSession {
     let options: MethodOptions
     let display: ProgressDisplay
+    /// `--watch`: its labels are embedded with each model as it loads, as `watchTemplate` says,
+    /// with `prompt` (the run's text, if it has one) for the CLIP score.
+    let watching: Watching?
 
-    init(options: MethodOptions) {
+    init(options: MethodOptions, watchTemplate: String, prompt: String?) throws {
         self.options = options
-        display = ProgressDisplay(quiet: options.quiet, json: options.json)
+        let display = ProgressDisplay(quiet: options.quiet, json: options.json)
+        self.display = display
+        watching = try options.watching.watch.map {
+            Watching(every: $0, labels: try options.watching.labels(), template: watchTemplate, prompt: prompt, note: display.note)
+        }
     }
 
     /// The command's `--model` options as a loader that says what it loads on this display and,
@@ -22,6 +29,7 @@ struct MethodSession {
     func loader(_ modelOptions: ModelOptions, budget: MemoryBudget?) -> CLIPLoader {
         var loader = modelOptions.loader
         loader.note = display.note
+        loader.prepare = { [watching] name, model in try watching?.prepare(name, model) }
         loader.inspect = { model in
             try budget?.check(architecture: model.architecture)
             try Interrupt.stopIfRequested(during: "loading the model")
@@ -61,9 +69,10 @@ struct MethodSession {
     /// named `basePath` plus an extension; `writeResult(method)` writes the outputs and returns
     /// their paths; `checkState(method)`, where the state is cheap to read, throws when a step
     /// left it non-finite (a finite loss can come from a drawing whose points are infinite);
-    /// `frame(method, moment)` is the state an `--animate` frame shows.
+    /// `frame(method, moment)` is the state an `--animate` frame shows, and what `--watch` reads
+    /// with the model named `watchedModel` (default: `model`).
     func run<Method: IterativeMethod>(
-        _ method: Method, name: String, model: String,
+        _ method: Method, name: String, model: String, watchedModel: String? = nil,
         checkState: ((Method) throws -> Void)? = nil,
         snapshot: (Method, String) throws -> Snapshot,
         frame: (Method, AnimationFrame.Moment) -> AnimationFrame,
@@ -74,6 +83,10 @@ struct MethodSession {
         let animation = AnimationRecorder(options: options.animation)
         defer { animation?.discard() }
         try animation?.record(frame(method, .current))
+        let watch = watching?.keep(watchedModel ?? model)
+        if watching != nil, watch == nil {
+            display.warning("--watch has no labels embedded with \(watchedModel ?? model); the run goes on without watching")
+        }
         let snapshots = options.snapshots
         var thumbnails: [(label: String, image: Image)] = []
         // A snapshot is a by-product: one that cannot be written (a full disk, a folder made
@@ -124,6 +137,9 @@ struct MethodSession {
             }
             bestLoss = report.bestLoss
             display.step(report)
+            if let watch, let every = watching?.every, report.iteration % every == 0 {
+                display.watch(iteration: report.iteration, reading: try Watching.read(frame(method, .current), with: watch))
+            }
             if report.converged { stopped = "converged" }
             if let snapshots, report.iteration % snapshots.every == 0 || method.isFinished {
                 takeSnapshot()
@@ -133,6 +149,7 @@ struct MethodSession {
             }
         }
         var outputs = try writeResult(method)
+        let finalReading = try watch.map { try Watching.read(frame(method, .result), with: $0) }
         if let contactSheet = options.contactSheet, !thumbnails.isEmpty {
             do {
                 try ImageFile.savePNG(ContactSheet.compose(thumbnails.map(\.image), labels: thumbnails.map(\.label)), to: contactSheet)
@@ -145,7 +162,7 @@ struct MethodSession {
             try animation.record(frame(method, .result))
             outputs.append(try animation.finish())
         }
-        display.finish(stopped: stopped, steps: method.completedIterations, bestLoss: bestLoss, outputs: outputs)
+        display.finish(stopped: stopped, steps: method.completedIterations, bestLoss: bestLoss, outputs: outputs, watch: finalReading)
         if stopped == "interrupted" { throw Interrupt.exitCode }
     }
 

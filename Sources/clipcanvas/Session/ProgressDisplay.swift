@@ -1,4 +1,5 @@
 import Foundation
+import Guidance
 import Methods
 
 #if canImport(Glibc)
@@ -25,6 +26,9 @@ final class ProgressDisplay {
     private var recentStepSeconds: [Double] = []
     private var lastStepEnd = Date()
     private var lineIsOpen = false
+    /// The live line's latest text, and what `--watch` last saw (kept on the line until the next).
+    private var liveLine = ""
+    private var sight = ""
 
     init(quiet: Bool, json: Bool) {
         if json {
@@ -61,7 +65,8 @@ final class ProgressDisplay {
             event["elapsed_seconds"] = elapsedSeconds
             emit(event)
         case .terminal:
-            printToStandardError("\r" + line(report, perStep: perStep, remaining: remaining) + "\u{1B}[K", newline: false)
+            liveLine = line(report, perStep: perStep, remaining: remaining)
+            printToStandardError("\r" + liveLine + sight + "\u{1B}[K", newline: false)
             lineIsOpen = true
         case .log:
             if report.iteration == 1 || report.iteration % 10 == 0 || report.iteration == report.iterations || report.converged {
@@ -69,6 +74,42 @@ final class ProgressDisplay {
             }
         case .quiet: break
         }
+    }
+
+    /// What CLIP saw after step `iteration` (`--watch`): its best labels and the prompt's score.
+    func watch(iteration: Int, reading: LabelWatch.Reading) {
+        switch mode {
+        case .json:
+            var event = Self.fields(reading)
+            event["event"] = "watch"
+            event["iteration"] = iteration
+            emit(event)
+        case .terminal:
+            sight = "  sees " + Self.describe(reading, labels: 3)
+            printToStandardError("\r" + liveLine + sight + "\u{1B}[K", newline: false)
+            lineIsOpen = true
+        case .log:
+            printToStandardError("step \(iteration) sees " + Self.describe(reading, labels: 5))
+        case .quiet: break
+        }
+    }
+
+    /// A reading as JSON fields: `matches` (label, softmax probability, cosine), best first, and
+    /// `prompt_cosine` where the run has a prompt.
+    private static func fields(_ reading: LabelWatch.Reading) -> [String: Any] {
+        var fields: [String: Any] = [
+            "matches": reading.matches.map { ["label": $0.label, "probability": $0.probability, "cosine": $0.cosine] as [String: Any] }
+        ]
+        if let promptCosine = reading.promptCosine { fields["prompt_cosine"] = promptCosine }
+        return fields
+    }
+
+    /// "cat 41%, dog 12%, hat 5% · prompt 0.281": the first `labels` matches and the prompt's cosine.
+    private static func describe(_ reading: LabelWatch.Reading, labels: Int) -> String {
+        var text = reading.matches.prefix(labels).map { String(format: "%@ %.0f%%", $0.label, 100 * $0.probability) }
+            .joined(separator: ", ")
+        if let promptCosine = reading.promptCosine { text += String(format: " · prompt %.3f", promptCosine) }
+        return text
     }
 
     func snapshot(iteration: Int, files: [String]) {
@@ -91,15 +132,18 @@ final class ProgressDisplay {
     }
 
     /// The end of the run: why it stopped, and what it wrote.
-    func finish(stopped: String, steps: Int, bestLoss: Float?, outputs: [String]) {
+    /// `watch`: what CLIP sees in the result (`--watch`).
+    func finish(stopped: String, steps: Int, bestLoss: Float?, outputs: [String], watch: LabelWatch.Reading? = nil) {
         closeLine()
         switch mode {
         case .json:
             var event: [String: Any] = ["event": "done", "stopped": stopped, "steps": steps, "outputs": outputs, "seconds": elapsedSeconds]
             if let bestLoss { event["best_loss"] = bestLoss }
+            if let watch { event["watch"] = Self.fields(watch) }
             emit(event)
         case .terminal, .log:
             printToStandardError("\(stopped) after \(plural(steps, "step")) in \(String(format: "%.1f", elapsedSeconds)) s; wrote \(outputs.joined(separator: ", "))")
+            if let watch { printToStandardError("CLIP sees in the result: " + Self.describe(watch, labels: 5)) }
         case .quiet: break
         }
     }
