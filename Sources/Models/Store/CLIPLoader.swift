@@ -24,13 +24,10 @@ public struct CLIPLoader {
     public var preloaded: [String: CLIPModel] = [:]
     /// Hears what is happening while a file is read (loading takes seconds): the file and its size.
     public var note: (String) -> Void = { _ in }
-    /// Sees each model as soon as it is built, before a method uses it (the command line checks
-    /// there that the run fits in memory, and whether it was asked to stop).
-    public var inspect: (CLIPModel) throws -> Void = { _ in }
-    /// Sees each model, with the name or path that asked for it, after `inspect` and before a
-    /// method encodes its prompts and releases the text tower (the command line embeds the
-    /// `--watch` labels there).
-    public var prepare: (_ nameOrPath: String, _ model: CLIPModel) throws -> Void = { _, _ in }
+    /// Sees each model as soon as it is built, with the name or path that asked for it, before a
+    /// method encodes its prompts and releases the text tower (the command line checks there that
+    /// the run fits in memory and whether it was asked to stop, and embeds the `--watch` labels).
+    public var inspect: (_ nameOrPath: String, _ model: CLIPModel) throws -> Void = { _, _ in }
 
     public init(
         activation: CLIPArchitecture.Activation? = nil, allowDownload: Bool = true, store: ModelStore = ModelStore(),
@@ -55,8 +52,7 @@ public struct CLIPLoader {
         let weights = try StateDict.load(file)
         try weights.checkFinite()
         let model = try CLIPModel(weights: weights, activation: activation ?? weights.activation ?? .quickGELU)
-        try inspect(model)
-        try prepare(nameOrPath, model)
+        try inspect(nameOrPath, model)
         return model
     }
 }

@@ -25,14 +25,15 @@ struct MethodSession {
     }
 
     /// The command's `--model` options as a loader that says what it loads on this display and,
-    /// as each model is built, checks `budget` (if any) and whether the user asked to stop.
+    /// as each model is built, checks `budget` (if any) and whether the user asked to stop, and
+    /// embeds the `--watch` labels before the method releases the text tower.
     func loader(_ modelOptions: ModelOptions, budget: MemoryBudget?) -> CLIPLoader {
         var loader = modelOptions.loader
         loader.note = display.note
-        loader.prepare = { [watching] name, model in try watching?.prepare(name, model) }
-        loader.inspect = { model in
+        loader.inspect = { [watching] name, model in
             try budget?.check(architecture: model.architecture)
             try Interrupt.stopIfRequested(during: "loading the model")
+            try watching?.prepare(name, model)
         }
         return loader
     }
