@@ -22,7 +22,9 @@ public struct ChunkedViews {
     /// Runs `views` [N, 3, R, R] through CLIP's image tower, adds `weight × lossOfChunk(embeddings)`
     /// of each chunk to the gradient of whatever produced `views`, and returns the weighted loss
     /// and the cosines of every view to `text` [1, embed] (for progress).
-    public func backward(_ views: Tensor, text: Tensor, weight: Float, lossOfChunk: (_ cosines: Tensor) -> Tensor) -> (loss: Float, cosines: [Float]) {
+    public func backward(_ views: Tensor, text: Tensor, weight: Float, lossOfChunk: (_ cosines: Tensor) -> Tensor) -> (
+        loss: Float, cosines: [Float]
+    ) {
         var cosines: [Float] = []
         let loss = backward(views, weight: weight) { embeddings in
             let chunkCosines = matmul(l2Normalize(embeddings), text, transposeB: true)

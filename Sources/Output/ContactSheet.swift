@@ -46,7 +46,8 @@ extension ContactSheet {
                 }
                 for y in 0..<labelHeight {
                     for x in 0..<cellWidth {
-                        pixels[(channel * height + rgb.height + y) * cellWidth + x] = strip.pixels[(channel * labelHeight + y) * cellWidth + x]
+                        pixels[(channel * height + rgb.height + y) * cellWidth + x] =
+                            strip.pixels[(channel * labelHeight + y) * cellWidth + x]
                     }
                 }
             }

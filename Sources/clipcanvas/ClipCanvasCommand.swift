@@ -6,7 +6,10 @@ struct ClipCanvasCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clipcanvas",
         abstract: "CLIP-guided drawing, sketching, stylising and painting on the CPU.",
-        subcommands: [Draw.self, Sketch.self, Style.self, Paint.self, Render.self, ModelsCommand.self, Score.self, Embed.self, Tokenize.self, Bench.self])
+        subcommands: [
+            Draw.self, Sketch.self, Style.self, Paint.self, Render.self, ModelsCommand.self, Score.self, Embed.self, Tokenize.self,
+            Bench.self,
+        ])
 
     /// Parses and runs a command. Commands throw; this is the one place a failure becomes one
     /// line, `error: <message>`, on stderr and a non-zero exit. ArgumentParser's own outcomes

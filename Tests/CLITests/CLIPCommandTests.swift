@@ -93,7 +93,9 @@ final class CLIPCommandTests: TemporaryDirectoryTestCase {
     /// Offline, a missing known model is an error that says which file to put where.
     func testOfflineMissingModelSaysWhereToPutIt() throws {
         let home = path("home")
-        let result = try ClipCanvasBinary.run(["score", photo, "--text", "a cat", "--model", "ViT-B/32", "--offline"], environment: ["HOME": home, "CLIPCANVAS_CACHE": home + "/cache"])
+        let result = try ClipCanvasBinary.run(
+            ["score", photo, "--text", "a cat", "--model", "ViT-B/32", "--offline"],
+            environment: ["HOME": home, "CLIPCANVAS_CACHE": home + "/cache"])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("ViT-B-32.pt") && result.stderr.contains(home + "/cache"), result.stderr)
 

@@ -60,7 +60,9 @@ enum ClipCanvasBinary {
     static func runLimited(_ arguments: [String], kilobytes: Int, environment: [String: String]? = nil) throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
-        try run(arguments, environment: environment, launcher: ["/bin/sh", "-c", "ulimit -v \(kilobytes) && exec \"$0\" \"$@\"", try executable().path])
+        try run(
+            arguments, environment: environment,
+            launcher: ["/bin/sh", "-c", "ulimit -v \(kilobytes) && exec \"$0\" \"$@\"", try executable().path])
     }
 
     private final class Marker {}

@@ -20,7 +20,9 @@ final class DrawCommandTests: TinyModelTestCase {
         }
         // Stages before the first step say what they do (loading the model, with its size).
         let notes = events.prefix { $0["event"] as? String == "note" }
-        XCTAssertTrue(notes.contains { ($0["message"] as? String ?? "").hasPrefix("loading ") && ($0["message"] as? String ?? "").contains(" MB)") }, "\(notes)")
+        XCTAssertTrue(
+            notes.contains { ($0["message"] as? String ?? "").hasPrefix("loading ") && ($0["message"] as? String ?? "").contains(" MB)") },
+            "\(notes)")
         XCTAssertEqual(events.dropFirst(notes.count).first?["event"] as? String, "start")
         let steps = events.filter { $0["event"] as? String == "step" }
         XCTAssertEqual(steps.map { $0["iteration"] as? Int }, Array(1...8))
@@ -68,10 +70,14 @@ final class DrawCommandTests: TinyModelTestCase {
     }
 
     func testStartingFromAnSVGKeepsItsPaths() throws {
-        let start = Scene(width: 80, height: 40, paths: [Path(points: [Point(5, 5), Point(20, 30), Point(50, 5), Point(75, 35)], strokeWidth: 3)])
+        let start = Scene(
+            width: 80, height: 40, paths: [Path(points: [Point(5, 5), Point(20, 30), Point(50, 5), Point(75, 35)], strokeWidth: 3)])
         try SceneExport.write(start, to: [path("start.svg")])
         let result = try ClipCanvasBinary.run(
-            ["draw", "a wave", "--model", weightsPath, "--init", path("start.svg"), "--iterations", "3", "--canvas", "64", "-o", path("out.svg")])
+            [
+                "draw", "a wave", "--model", weightsPath, "--init", path("start.svg"), "--iterations", "3", "--canvas", "64", "-o",
+                path("out.svg"),
+            ])
         XCTAssertEqual(result.status, 0, result.stderr)
         let scene = try SVGReader.read(try Data(contentsOf: URL(fileURLWithPath: path("out.svg")))).scene
         XCTAssertEqual(scene.paths.count, 1, "--init without --paths adds no strokes")

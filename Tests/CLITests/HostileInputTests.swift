@@ -54,8 +54,10 @@ final class HostileInputTests: TinyModelTestCase {
         let content = try write(HostileFiles.checkpoint(pickle: HostileFiles.nestedTuplesPickle(depth: 200_000)), to: "vgg.pth")
         let output = path("styled.png")
         try assertRefused(
-            ["style", photo, "an oil painting", "--model", weightsPath, "--content-model", content, "--size", "64",
-             "--iterations", "1", "--quiet", "-o", output],
+            [
+                "style", photo, "an oil painting", "--model", weightsPath, "--content-model", content, "--size", "64",
+                "--iterations", "1", "--quiet", "-o", output,
+            ],
             output: output, saying: "vgg.pth is not a valid checkpoint: the pickle nests values more than 200 levels deep")
     }
 
@@ -71,14 +73,22 @@ final class HostileInputTests: TinyModelTestCase {
     /// The library gives the same reasons, so other callers (and the style content model) do too.
     func testCheckpointReaderRefusals() throws {
         let cases: [(String, Data, String)] = [
-            ("lists.pt", HostileFiles.checkpoint(pickle: HostileFiles.nestedListsPickle(depth: 50_000)),
-             "the pickle nests values more than 200 levels deep"),
-            ("tuples.pt", HostileFiles.checkpoint(pickle: HostileFiles.nestedTuplesPickle(depth: 200_000)),
-             "the pickle nests values more than 200 levels deep"),
-            ("top-down.pt", HostileFiles.checkpoint(pickle: HostileFiles.topDownListsPickle(depth: 1_000)),
-             "the pickle deepens a container after nesting it in another"),
-            ("bomb.pt", HostileFiles.zipBomb(declaredSize: 1 << 20),
-             "storage data/0 declares 1,048,576 bytes when inflated, more than the 16 it can use"),
+            (
+                "lists.pt", HostileFiles.checkpoint(pickle: HostileFiles.nestedListsPickle(depth: 50_000)),
+                "the pickle nests values more than 200 levels deep"
+            ),
+            (
+                "tuples.pt", HostileFiles.checkpoint(pickle: HostileFiles.nestedTuplesPickle(depth: 200_000)),
+                "the pickle nests values more than 200 levels deep"
+            ),
+            (
+                "top-down.pt", HostileFiles.checkpoint(pickle: HostileFiles.topDownListsPickle(depth: 1_000)),
+                "the pickle deepens a container after nesting it in another"
+            ),
+            (
+                "bomb.pt", HostileFiles.zipBomb(declaredSize: 1 << 20),
+                "storage data/0 declares 1,048,576 bytes when inflated, more than the 16 it can use"
+            ),
         ]
         for (name, data, reason) in cases {
             let file = try write(data, to: name)
@@ -108,7 +118,8 @@ final class HostileInputTests: TinyModelTestCase {
         // CLIP's resize makes the short side 224: this photo would become 224 x 3,584,000.
         let photo = try write(try HostileFiles.png(width: 1, height: 16_000), to: "tall.png")
         let output = path("tall.npy")
-        let run = try ClipCanvasBinary.runLimited(["embed", photo, "--model", weightsPath, "-o", output], kilobytes: Self.addressSpaceLimit / 1024)
+        let run = try ClipCanvasBinary.runLimited(
+            ["embed", photo, "--model", weightsPath, "-o", output], kilobytes: Self.addressSpaceLimit / 1024)
         XCTAssertLessThan(run.status, 128, "killed by signal \(run.status - 128): \(run.stderr)")
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: output))

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import Foundation
 import TestSupport
 import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Ctrl-C and SIGTERM during a run, as a user or a scheduler sends them: before the first step
 /// nothing is written and the exit status is 128 + the signal; during the steps the best result
@@ -17,7 +18,9 @@ final class InterruptTests: TinyModelTestCase {
         let output = path("a.svg")
         let process = Process()
         process.executableURL = try ClipCanvasBinary.executable()
-        process.arguments = ["draw", "a lighthouse", "--model", weightsPath, "--paths", "4", "--canvas", "64", "--iterations", "5", "-o", output]
+        process.arguments = [
+            "draw", "a lighthouse", "--model", weightsPath, "--paths", "4", "--canvas", "64", "--iterations", "5", "-o", output,
+        ]
         let errors = Pipe()
         let filler = [UInt8](repeating: UInt8(ascii: "#"), count: 4096)
         let writeEnd = errors.fileHandleForWriting.fileDescriptor

@@ -12,7 +12,8 @@ final class PaintCommandTests: TinyModelTestCase {
         try super.setUpWithError()
         // A partial preset file: the clipag recipe, shrunk for a test.
         presetPath = path("small.json")
-        try Data(#"{"size": 64, "patch_size": 32, "global_views": 4, "patches": 48, "init_candidates": 3}"#.utf8).write(to: URL(fileURLWithPath: presetPath))
+        try Data(#"{"size": 64, "patch_size": 32, "global_views": 4, "patches": 48, "init_candidates": 3}"#.utf8).write(
+            to: URL(fileURLWithPath: presetPath))
     }
 
     func testPaintWritesPNGAndJPEGAndRepeatsByteForByte() throws {
@@ -20,7 +21,9 @@ final class PaintCommandTests: TinyModelTestCase {
         let result = try ClipCanvasBinary.run(arguments + ["-o", path("a.png"), "-o", path("a.jpg"), "--output-size", "96", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("not the robust CLIPAG checkpoint"), "ordinary weights are called out:\n\(result.stderr)")
-        let events = result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let events = result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
         XCTAssertEqual(events.filter { $0["event"] as? String == "step" }.count, 3)
         XCTAssertEqual(events.last?["event"] as? String, "done")
         for file in ["a.png", "a.jpg"] {
@@ -36,8 +39,10 @@ final class PaintCommandTests: TinyModelTestCase {
         let start = Image(width: 50, height: 40, channels: 3, pixels: (0..<6000).map { Float($0 % 50) / 50 })
         try ImageFile.savePNG(start, to: path("start.png"))
         let result = try ClipCanvasBinary.run(
-            ["paint", "a wave", "--model", weightsPath, "--preset", presetPath, "--iterations", "2", "--init", path("start.png"),
-             "--param", "pyramid", "--tv", "0.01", "--size", "48", "-o", path("out.png")])
+            [
+                "paint", "a wave", "--model", weightsPath, "--preset", presetPath, "--iterations", "2", "--init", path("start.png"),
+                "--param", "pyramid", "--tv", "0.01", "--size", "48", "-o", path("out.png"),
+            ])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try ImageFile.load(path("out.png")).width, 48, "--size is the working size")
     }

@@ -16,8 +16,10 @@ final class ProgressTests: TinyModelTestCase {
 
     private func sketch(_ extra: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         try ClipCanvasBinary.run(
-            ["sketch", photoPath, "--model", weightsPath, "--geometric-layers", "0", "--abstractions", "2,5", "--seeds", "2",
-             "--iterations", "3", "-o", path("s.svg")] + extra)
+            [
+                "sketch", photoPath, "--model", weightsPath, "--geometric-layers", "0", "--abstractions", "2,5", "--seeds", "2",
+                "--iterations", "3", "-o", path("s.svg"),
+            ] + extra)
     }
 
     func testSeveralLevelsAndSeedsSayWhichStepIsWhich() throws {
@@ -44,8 +46,10 @@ final class ProgressTests: TinyModelTestCase {
 
         // One level, one seed: nothing to tell apart.
         let single = try ClipCanvasBinary.run(
-            ["sketch", photoPath, "--model", weightsPath, "--geometric-layers", "0", "--strokes", "3", "--iterations", "2",
-             "-o", path("one.svg"), "--json"])
+            [
+                "sketch", photoPath, "--model", weightsPath, "--geometric-layers", "0", "--strokes", "3", "--iterations", "2",
+                "-o", path("one.svg"), "--json",
+            ])
         XCTAssertEqual(single.status, 0, single.stderr)
         XCTAssertFalse(single.stdout.contains("\"level\"") || single.stdout.contains("\"seed_count\""), single.stdout)
     }

@@ -22,7 +22,8 @@ final class ResourceLimitTests: TinyModelTestCase {
         file: StaticString = #filePath, line: UInt = #line
     ) {
         XCTAssertNotEqual(result.status, 0, result.stderr, file: file, line: line)
-        XCTAssertTrue(result.status < 128, "a clean exit, not a signal or a trap: \(result.status)\n\(result.stderr)", file: file, line: line)
+        XCTAssertTrue(
+            result.status < 128, "a clean exit, not a signal or a trap: \(result.status)\n\(result.stderr)", file: file, line: line)
         XCTAssertTrue(result.stderr.contains(expected), "expected \"\(expected)\" in:\n\(result.stderr)", file: file, line: line)
         XCTAssertFalse(result.stderr.contains("Fatal error"), result.stderr, file: file, line: line)
         if let output { XCTAssertFalse(FileManager.default.fileExists(atPath: output), file: file, line: line) }
@@ -69,7 +70,9 @@ final class ResourceLimitTests: TinyModelTestCase {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: scene))
         try handle.truncate(atOffset: 300_000_000)  // sparse: no disk used
         try handle.close()
-        assertFailsCleanly(try runLimited(["render", scene, "-o", path("out.png")]), mentioning: "is 300.0 MB; scene files of up to 64 MB", output: path("out.png"))
+        assertFailsCleanly(
+            try runLimited(["render", scene, "-o", path("out.png")]), mentioning: "is 300.0 MB; scene files of up to 64 MB",
+            output: path("out.png"))
     }
 
     /// A checkpoint with a NaN is refused at load by every command, naming the tensor.
@@ -106,10 +109,14 @@ final class ResourceLimitTests: TinyModelTestCase {
             .write(to: URL(fileURLWithPath: preset))
         let output = path("d.svg")
         let result = try ClipCanvasBinary.run(
-            ["draw", "a cat", "--model", weightsPath, "--preset", preset, "--paths", "4", "--canvas", "64", "--iterations", "5", "-o", output])
+            [
+                "draw", "a cat", "--model", weightsPath, "--preset", preset, "--paths", "4", "--canvas", "64", "--iterations", "5", "-o",
+                output,
+            ])
         assertFailsCleanly(result, mentioning: "; stopping without writing", output: output)
         XCTAssertNotNil(
-            result.stderr.range(of: #"error: step \d+ produced (a non-finite loss|non-finite parameters)"#, options: .regularExpression), result.stderr)
+            result.stderr.range(of: #"error: step \d+ produced (a non-finite loss|non-finite parameters)"#, options: .regularExpression),
+            result.stderr)
     }
 
     /// Offline, with an empty cache, a known model that is not on the machine: one line, what
@@ -138,7 +145,10 @@ final class ResourceLimitTests: TinyModelTestCase {
         for fast in [false, true] {
             let output = path("s\(fast).svg")
             let result = try ClipCanvasBinary.run(
-                ["sketch", photo, "--model", weightsPath, "--geometric-layers", "0", "--strokes", "4", "--iterations", "2", "--offline", "-o", output]
+                [
+                    "sketch", photo, "--model", weightsPath, "--geometric-layers", "0", "--strokes", "4", "--iterations", "2", "--offline",
+                    "-o", output,
+                ]
                     + (fast ? ["--fast"] : []), environment: environment)
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertTrue(result.stderr.contains("tiny.safetensors serves both roles: saliency and the geometric loss"), result.stderr)
@@ -160,10 +170,13 @@ final class ResourceLimitTests: TinyModelTestCase {
         let environment = ["HOME": path("home"), "CLIPCANVAS_CACHE": path("empty-cache"), "CLIP_CACHE": path("empty-clip")]
         let output = path("s.svg")
         let result = try ClipCanvasBinary.run(
-            ["sketch", photo, "--model", resNetPath, "--strokes", "4", "--iterations", "2", "--offline", "-o", output], environment: environment)
+            ["sketch", photo, "--model", resNetPath, "--strokes", "4", "--iterations", "2", "--offline", "-o", output],
+            environment: environment)
         XCTAssertEqual(result.status, 1, result.stderr)
         XCTAssertTrue(
-            result.stderr.contains("tiny-resnet.safetensors is a ResNet; placing the first strokes reads a vision transformer's attention, so ViT-B/32 serves saliency"),
+            result.stderr.contains(
+                "tiny-resnet.safetensors is a ResNet; placing the first strokes reads a vision transformer's attention, so ViT-B/32 serves saliency"
+            ),
             result.stderr)
         XCTAssertTrue(result.stderr.contains("tiny-resnet.safetensors serves the geometric loss"), result.stderr)
         XCTAssertTrue(result.stderr.contains("error: ViT-B/32 is not downloaded yet"), result.stderr)
@@ -186,8 +199,10 @@ final class ResourceLimitTests: TinyModelTestCase {
         try Data("a file".utf8).write(to: URL(fileURLWithPath: blocker))
         let output = path("d.svg")
         let result = try ClipCanvasBinary.run(
-            ["draw", "a cat", "--model", weightsPath, "--paths", "4", "--canvas", "64", "--iterations", "3", "-o", output,
-             "--save-every", "1", blocker + "/snapshots"])
+            [
+                "draw", "a cat", "--model", weightsPath, "--paths", "4", "--canvas", "64", "--iterations", "3", "-o", output,
+                "--save-every", "1", blocker + "/snapshots",
+            ])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr.components(separatedBy: "warning: cannot create the snapshot folder").count, 2, result.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: output))
@@ -198,7 +213,9 @@ final class ResourceLimitTests: TinyModelTestCase {
         let photo = path("photo.png")
         try ImageFile.savePNG(SketchCommandTests.photo(width: 64, height: 64), to: photo)
         let before = try Data(contentsOf: URL(fileURLWithPath: photo))
-        let arguments = ["sketch", photo, "--model", weightsPath, "--geometric-layers", "0", "--strokes", "4", "--iterations", "1", "-o", photo]
+        let arguments = [
+            "sketch", photo, "--model", weightsPath, "--geometric-layers", "0", "--strokes", "4", "--iterations", "1", "-o", photo,
+        ]
         let refused = try ClipCanvasBinary.run(arguments)
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.stderr.contains("is also an input of this run") && refused.stderr.contains("--force"), refused.stderr)

@@ -32,12 +32,16 @@ final class SketchCommandTests: TinyModelTestCase {
 
     private func sketch(_ extra: [String], photo: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
         try ClipCanvasBinary.run(
-            ["sketch", photo ?? photoPath, "--model", weightsPath, "--geometric-model", weightsPath, "--geometric-layers", "0",
-             "--strokes", "6", "--iterations", "12"] + extra)
+            [
+                "sketch", photo ?? photoPath, "--model", weightsPath, "--geometric-model", weightsPath, "--geometric-layers", "0",
+                "--strokes", "6", "--iterations", "12",
+            ] + extra)
     }
 
     func testSketchWritesSVGAndPNGAndTheSaliencyPictureAndRepeatsByteForByte() throws {
-        let result = try sketch(["-o", path("a.svg"), "-o", path("a.png"), "--save-saliency", path("saliency.png"), "--seed", "4", "--json"])
+        let result = try sketch([
+            "-o", path("a.svg"), "-o", path("a.png"), "--save-saliency", path("saliency.png"), "--seed", "4", "--json",
+        ])
         XCTAssertEqual(result.status, 0, result.stderr)
         let events = try result.stdout.split(separator: "\n").map {
             try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -62,9 +66,11 @@ final class SketchCommandTests: TinyModelTestCase {
 
     func testAbstractionLevelsWriteOneSketchEachAndARow() throws {
         let result = try ClipCanvasBinary.run(
-            ["sketch", photoPath, "--model", weightsPath, "--geometric-model", weightsPath, "--geometric-layers", "0",
-             "--abstractions", "2,5", "--seeds", "2", "--iterations", "4", "--width", "2", "--color", "navy", "--pad",
-             "-o", path("s.svg"), "--quiet"])
+            [
+                "sketch", photoPath, "--model", weightsPath, "--geometric-model", weightsPath, "--geometric-layers", "0",
+                "--abstractions", "2,5", "--seeds", "2", "--iterations", "4", "--width", "2", "--color", "navy", "--pad",
+                "-o", path("s.svg"), "--quiet",
+            ])
         XCTAssertEqual(result.status, 0, result.stderr)
         for level in [2, 5] {
             let scene = try SVGReader.read(try Data(contentsOf: URL(fileURLWithPath: path("s-\(level).svg")))).scene
@@ -93,7 +99,10 @@ final class SketchCommandTests: TinyModelTestCase {
             (["sketch", photoPath, "-o", output, "--color", "#12"], "color"),
             (["sketch", photoPath, "-o", output, "--save-saliency", path("s.jpg")], "--save-saliency"),
             (["sketch", photoPath, "-o", path("a.gif")], "extension"),
-            (["sketch", photoPath, "-o", output, "--model", weightsPath, "--geometric-model", weightsPath, "--geometric-layers", "3"], "does not exist"),
+            (
+                ["sketch", photoPath, "-o", output, "--model", weightsPath, "--geometric-model", weightsPath, "--geometric-layers", "3"],
+                "does not exist"
+            ),
         ]
         for (arguments, expected) in cases {
             let result = try ClipCanvasBinary.run(arguments + ["--offline"])

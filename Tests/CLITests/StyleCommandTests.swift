@@ -64,7 +64,8 @@ final class StyleCommandTests: TinyModelTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("a.png"))), try Data(contentsOf: URL(fileURLWithPath: path("b.png"))))
         let other = try style(["-o", path("c.png"), "--seed", "6", "--content-model", "clip", "--quiet"])
         XCTAssertEqual(other.status, 0, other.stderr)
-        XCTAssertNotEqual(try Data(contentsOf: URL(fileURLWithPath: path("a.png"))), try Data(contentsOf: URL(fileURLWithPath: path("c.png"))))
+        XCTAssertNotEqual(
+            try Data(contentsOf: URL(fileURLWithPath: path("a.png"))), try Data(contentsOf: URL(fileURLWithPath: path("c.png"))))
     }
 
     func testOutputSizeRoundingSnapshotsAndTheSubstituteWarning() throws {
@@ -78,7 +79,8 @@ final class StyleCommandTests: TinyModelTestCase {
         XCTAssertTrue(result.stderr.contains("warning: no VGG19 weights"), result.stderr)
         let image = try ImageFile.load(path("out.png"))
         XCTAssertEqual([image.width, image.height], [120, 90])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: snapshots).sorted(), ["step-0000.png", "step-0002.png", "step-0003.png"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: snapshots).sorted(), ["step-0000.png", "step-0002.png", "step-0003.png"])
     }
 
     /// Every accepted --size runs: the preset's patches (128 pixels at 512) follow the working
@@ -86,12 +88,16 @@ final class StyleCommandTests: TinyModelTestCase {
     func testThePatchSizeFollowsTheWorkingSize() throws {
         let bigPatches = path("big.json")
         try Data(#"{"patch_size": 128, "patches": 2, "views_per_pass": 2}"#.utf8).write(to: URL(fileURLWithPath: bigPatches))
-        for (size, expected) in [(128, "patches of 32 pixels follow the 128x96 working image (the preset's 128 at 512)"),
-                                 (24, "patches of 8 pixels follow the 24x16 working image (the preset's 128 at 512)")] {
+        for (size, expected) in [
+            (128, "patches of 32 pixels follow the 128x96 working image (the preset's 128 at 512)"),
+            (24, "patches of 8 pixels follow the 24x16 working image (the preset's 128 at 512)"),
+        ] {
             let output = path("s\(size).png")
             let result = try ClipCanvasBinary.run(
-                ["style", photoPath, "fire", "-o", output, "--model", weightsPath, "--preset", bigPatches, "--size", String(size),
-                 "--iterations", "1", "--content-model", "clip"])
+                [
+                    "style", photoPath, "fire", "-o", output, "--model", weightsPath, "--preset", bigPatches, "--size", String(size),
+                    "--iterations", "1", "--content-model", "clip",
+                ])
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertTrue(result.stderr.contains(expected), result.stderr)
             let image = try ImageFile.load(output)

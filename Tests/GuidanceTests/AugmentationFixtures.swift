@@ -92,6 +92,7 @@ struct AugmentationFixtures: Decodable {
 func fixtureImage(_ input: AugmentationFixtures.Input, file: StaticString = #filePath, line: UInt = #line) -> Tensor {
     let image = input.tensor()
     let sum = image.values.reduce(0.0) { $0 + Double($1) }
-    XCTAssertEqual(sum, input.sum, accuracy: 1e-6 * max(1, abs(input.sum)), "regenerated input differs from the script's", file: file, line: line)
+    XCTAssertEqual(
+        sum, input.sum, accuracy: 1e-6 * max(1, abs(input.sum)), "regenerated input differs from the script's", file: file, line: line)
     return image
 }

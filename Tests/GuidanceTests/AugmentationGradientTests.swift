@@ -50,10 +50,14 @@ final class AugmentationGradientTests: XCTestCase {
 
     func testTranslationRescaleCutout() {
         let image = testImage([2, 3, 9, 11], seed: 10)
-        checkGradient(of: image) { translate($0, [TranslationParameters(rows: 2, columns: -1), TranslationParameters(rows: -1, columns: 3)]) }
+        checkGradient(of: image) {
+            translate($0, [TranslationParameters(rows: 2, columns: -1), TranslationParameters(rows: -1, columns: 3)])
+        }
         checkGradient(of: image) { rescale($0, [0.8, 1.2]) }
         checkGradient(of: image) { rescale($0, [0.93]) }
-        checkGradient(of: image) { cutout($0, [PixelBox(top: -1, left: 3, height: 5, width: 6), PixelBox(top: 4, left: 8, height: 5, width: 6)]) }
+        checkGradient(of: image) {
+            cutout($0, [PixelBox(top: -1, left: 3, height: 5, width: 6), PixelBox(top: 4, left: 8, height: 5, width: 6)])
+        }
     }
 
     func testNoiseAndNormalisation() {

@@ -40,7 +40,8 @@ final class IdentityTests: XCTestCase {
         XCTAssertEqual(colorJitter(image, [.identity]).values, image.values)
         // Mixed with a real draw, the identity image goes through the arithmetic.
         let mixed = colorJitter(image, [.identity, ColorJitterParameters(brightness: 0.2, saturation: 1.5, contrast: 0.7)])
-        XCTAssertLessThan(maxAbsDifference(mixed.slice(axis: 0, start: 0, length: 1).values, image.slice(axis: 0, start: 0, length: 1).values), 1e-5)
+        XCTAssertLessThan(
+            maxAbsDifference(mixed.slice(axis: 0, start: 0, length: 1).values, image.slice(axis: 0, start: 0, length: 1).values), 1e-5)
         XCTAssertEqual(translate(image, [.identity]).values, image.values)
         XCTAssertEqual(rescale(image, [1.0]).values, image.values)
         XCTAssertEqual(cutout(image, [PixelBox(top: 3, left: 4, height: 0, width: 0)]).values, image.values)
@@ -51,7 +52,8 @@ final class IdentityTests: XCTestCase {
 
     func testSharedImageBroadcastsAgainstDraws() {
         let one = image.slice(axis: 0, start: 0, length: 1)
-        XCTAssertEqual(perspective(one, [.identity(height: 9, width: 11), .identity(height: 9, width: 11)], fill: [1]).shape, [2, 3, 9, 11])
+        XCTAssertEqual(
+            perspective(one, [.identity(height: 9, width: 11), .identity(height: 9, width: 11)], fill: [1]).shape, [2, 3, 9, 11])
         XCTAssertEqual(colorJitter(one, [.identity, .identity, .identity]).shape, [3, 3, 9, 11])
         XCTAssertEqual(cutout(one, Array(repeating: PixelBox(top: 0, left: 0, height: 2, width: 2), count: 4)).shape, [4, 3, 9, 11])
         XCTAssertEqual(translate(one, [.identity, TranslationParameters(rows: 1, columns: 0)]).shape, [2, 3, 9, 11])

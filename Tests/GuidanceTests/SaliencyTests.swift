@@ -88,14 +88,18 @@ final class SaliencyTests: XCTestCase {
 
     func testClassRelevanceAveragesTheClampedClassRowOverHeadsAndBlocks() {
         // Two blocks, two heads, three tokens (class + 2 patches).
-        let first = Tensor(shape: [1, 2, 3, 3], values: [
-            0.2, 0.5, 0.3, 9, 9, 9, 9, 9, 9,
-            0.4, -0.1, 0.7, 9, 9, 9, 9, 9, 9,
-        ])
-        let second = Tensor(shape: [1, 2, 3, 3], values: [
-            0.1, 0.1, 0.8, 9, 9, 9, 9, 9, 9,
-            0.3, 0.3, 0.4, 9, 9, 9, 9, 9, 9,
-        ])
+        let first = Tensor(
+            shape: [1, 2, 3, 3],
+            values: [
+                0.2, 0.5, 0.3, 9, 9, 9, 9, 9, 9,
+                0.4, -0.1, 0.7, 9, 9, 9, 9, 9, 9,
+            ])
+        let second = Tensor(
+            shape: [1, 2, 3, 3],
+            values: [
+                0.1, 0.1, 0.8, 9, 9, 9, 9, 9, 9,
+                0.3, 0.3, 0.4, 9, 9, 9, 9, 9, 9,
+            ])
         let relevance = AttentionSaliency.classRelevance([first, second])
         XCTAssertEqual(relevance[0], (0.5 + 0 + 0.1 + 0.3) / 4, accuracy: 1e-6)
         XCTAssertEqual(relevance[1], (0.3 + 0.7 + 0.8 + 0.4) / 4, accuracy: 1e-6)

@@ -9,7 +9,8 @@ final class SamplingTests: XCTestCase {
     /// difference; fields with no spread must agree exactly, as must the extremes of small
     /// discrete ranges (which 20,000 draws all reach).
     private func assertSameDistribution(
-        _ draws: [[Double]], _ reference: AugmentationFixtures.SamplingCase, extremes: Bool, file: StaticString = #filePath, line: UInt = #line
+        _ draws: [[Double]], _ reference: AugmentationFixtures.SamplingCase, extremes: Bool, file: StaticString = #filePath,
+        line: UInt = #line
     ) {
         let n = Double(draws.count)
         for (field, name) in reference.fields.enumerated() {
@@ -17,9 +18,13 @@ final class SamplingTests: XCTestCase {
             let mean = values.reduce(0, +) / n
             let std = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / n).squareRoot()
             let tolerance = 5 * ((std * std + reference.std[field] * reference.std[field]) / n).squareRoot() + 1e-9
-            print("\(reference.kind) \(reference.height)x\(reference.width) \(name): mean \(mean) (torchvision \(reference.mean[field])), std \(std) (\(reference.std[field]))")
+            print(
+                "\(reference.kind) \(reference.height)x\(reference.width) \(name): mean \(mean) (torchvision \(reference.mean[field])), std \(std) (\(reference.std[field]))"
+            )
             XCTAssertEqual(mean, reference.mean[field], accuracy: tolerance, "\(reference.kind) \(name) mean", file: file, line: line)
-            XCTAssertEqual(std, reference.std[field], accuracy: max(0.05 * reference.std[field], 1e-9), "\(reference.kind) \(name) std", file: file, line: line)
+            XCTAssertEqual(
+                std, reference.std[field], accuracy: max(0.05 * reference.std[field], 1e-9), "\(reference.kind) \(name) std", file: file,
+                line: line)
             if extremes {
                 XCTAssertEqual(values.min()!, reference.min[field], "\(reference.kind) \(name) min", file: file, line: line)
                 XCTAssertEqual(values.max()!, reference.max[field], "\(reference.kind) \(name) max", file: file, line: line)
@@ -32,8 +37,10 @@ final class SamplingTests: XCTestCase {
         for reference in try AugmentationFixtures.load().sampling where reference.kind == "resized_crop" {
             let sampler = RandomResizedCrop(
                 height: 224, width: 224, scale: reference.scale![0]...reference.scale![1], ratio: reference.ratio![0]...reference.ratio![1])
-            let boxes = sampler.sample(count: reference.draws, imageHeight: reference.height, imageWidth: reference.width, generator: &generator)
-            assertSameDistribution(boxes.map { [Double($0.top), Double($0.left), Double($0.height), Double($0.width)] }, reference, extremes: false)
+            let boxes = sampler.sample(
+                count: reference.draws, imageHeight: reference.height, imageWidth: reference.width, generator: &generator)
+            assertSameDistribution(
+                boxes.map { [Double($0.top), Double($0.left), Double($0.height), Double($0.width)] }, reference, extremes: false)
         }
     }
 
@@ -53,8 +60,10 @@ final class SamplingTests: XCTestCase {
         var generator = SeededGenerator(seed: 23)
         for reference in try AugmentationFixtures.load().sampling where reference.kind == "crop" {
             let sampler = RandomCrop(height: reference.size![0], width: reference.size![1])
-            let boxes = sampler.sample(count: reference.draws, imageHeight: reference.height, imageWidth: reference.width, generator: &generator)
-            assertSameDistribution(boxes.map { [Double($0.top), Double($0.left), Double($0.height), Double($0.width)] }, reference, extremes: true)
+            let boxes = sampler.sample(
+                count: reference.draws, imageHeight: reference.height, imageWidth: reference.width, generator: &generator)
+            assertSameDistribution(
+                boxes.map { [Double($0.top), Double($0.left), Double($0.height), Double($0.width)] }, reference, extremes: true)
         }
     }
 
@@ -80,7 +89,8 @@ final class SamplingTests: XCTestCase {
         // No crop of at least half the area fits a 60x300 strip within the ratio range.
         let box = RandomResizedCrop(height: 224, width: 224, scale: 0.5...1).sample(imageHeight: 60, imageWidth: 300, generator: &generator)
         XCTAssertEqual(box, PixelBox(top: 0, left: 110, height: 60, width: 80))
-        let tall = RandomResizedCrop(height: 224, width: 224, scale: 0.9...1).sample(imageHeight: 300, imageWidth: 50, generator: &generator)
+        let tall = RandomResizedCrop(height: 224, width: 224, scale: 0.9...1).sample(
+            imageHeight: 300, imageWidth: 50, generator: &generator)
         XCTAssertEqual(tall, PixelBox(top: 116, left: 0, height: 67, width: 50))
     }
 
@@ -106,7 +116,10 @@ final class SamplingTests: XCTestCase {
     func testDiffAugmentDrawsStayInTheirRanges() {
         var generator = SeededGenerator(seed: 27)
         let draw = DiffAugment().sample(count: 4000, height: 224, width: 224, generator: &generator)
-        XCTAssert(draw.color.allSatisfy { (-0.5..<0.5).contains($0.brightness) && (0..<2).contains($0.saturation) && (0.5..<1.5).contains($0.contrast) })
+        XCTAssert(
+            draw.color.allSatisfy {
+                (-0.5..<0.5).contains($0.brightness) && (0..<2).contains($0.saturation) && (0.5..<1.5).contains($0.contrast)
+            })
         // int(224 · 0.125 + 0.5) = 28 pixels each way, every value reached.
         XCTAssertEqual(Set(draw.translation.map(\.rows)), Set(-28...28))
         XCTAssertEqual(Set(draw.translation.map(\.columns)), Set(-28...28))

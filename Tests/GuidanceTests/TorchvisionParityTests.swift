@@ -12,7 +12,8 @@ final class TorchvisionParityTests: XCTestCase {
                 // Both round a double-precision solution to float32: equal, or one ulp apart; an
                 // exact zero comes out of either solver as double rounding noise (~1e-16).
                 XCTAssertEqual(
-                    Double(mine), theirs, accuracy: 2 * Double(Float(theirs).ulp) + 1e-12, "\(testCase.name): \(ours) vs \(testCase.coefficients)")
+                    Double(mine), theirs, accuracy: 2 * Double(Float(theirs).ulp) + 1e-12,
+                    "\(testCase.name): \(ours) vs \(testCase.coefficients)")
             }
         }
     }
@@ -60,9 +61,11 @@ final class TorchvisionParityTests: XCTestCase {
                 // The reference's box for a drawn centre, as RandomCutout.sample builds it.
                 let height = image.shape[2], width = image.shape[3]
                 let side = (height: Int(Double(height) * 0.5 + 0.5), width: Int(Double(width) * 0.5 + 0.5))
-                output = cutout(image, p.centres!.map {
-                    PixelBox(top: $0[0] - side.height / 2, left: $0[1] - side.width / 2, height: side.height, width: side.width)
-                })
+                output = cutout(
+                    image,
+                    p.centres!.map {
+                        PixelBox(top: $0[0] - side.height / 2, left: $0[1] - side.width / 2, height: side.height, width: side.width)
+                    })
             default:
                 XCTFail("unknown DiffAugment case \(testCase.name)")
                 continue

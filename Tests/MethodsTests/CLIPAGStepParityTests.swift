@@ -94,21 +94,27 @@ final class CLIPAGStepParityTests: XCTestCase {
         for step in 0..<3 {
             let (global, patches) = try Self.draws(fixture, step: step)
             let image = painting.currentImage
-            assertStepParity(strided(image.values, stride: stride), fixture.values("image\(step)_subset"), relative: 1e-3, "clipag image before step \(step)")
+            assertStepParity(
+                strided(image.values, stride: stride), fixture.values("image\(step)_subset"), relative: 1e-3,
+                "clipag image before step \(step)")
             let cut = Tensor(shape: [1] + image.shape, values: image.values, requiresGrad: true)
             let terms = painting.objective(cut, global: global, patches: patches)
             let expected = fixture.values("losses\(step)")
             assertStepParity([terms.global], [expected[0]], relative: 1e-4, "clipag step \(step) global loss")
             assertStepParity([terms.patch], [expected[1]], relative: 1e-4, "clipag step \(step) patch loss")
             assertStepParity([terms.total], [expected[2]], relative: 1e-4, "clipag step \(step) total loss")
-            assertStepParity(try XCTUnwrap(cut.grad).values, fixture.values("image_gradient\(step)"), relative: 1e-3, "clipag step \(step) image gradient")
+            assertStepParity(
+                try XCTUnwrap(cut.grad).values, fixture.values("image_gradient\(step)"), relative: 1e-3,
+                "clipag step \(step) image gradient")
             painting.update(imageGradient: try fixture.tensor("image_gradient\(step)").reshaped([1, 3, 224, 224]))
             let after = strided(painting.currentImage.values, stride: stride)
             let update = zip(after, strided(image.values, stride: stride)).map { $0 - $1 }
             let expectedUpdate = zip(fixture.values("image\(step + 1)_subset"), fixture.values("image\(step)_subset")).map { $0 - $1 }
             assertStepParity(update, expectedUpdate, relative: 1e-3, "clipag step \(step) update")
         }
-        assertStepParity(strided(painting.currentImage.values, stride: stride), fixture.values("image3_subset"), relative: 1e-3, "clipag image after step 2")
+        assertStepParity(
+            strided(painting.currentImage.values, stride: stride), fixture.values("image3_subset"), relative: 1e-3,
+            "clipag image after step 2")
     }
 
     /// The whole step, as the CLI runs it (given the draws): the same losses, the same best step,
@@ -125,7 +131,9 @@ final class CLIPAGStepParityTests: XCTestCase {
         }
         let bestStep = try XCTUnwrap(reports.lastIndex { $0.improved })
         XCTAssertEqual(bestStep, try XCTUnwrap(fixture.metadata["best_step"] as? Int), "the step with the lowest global loss")
-        assertStepParity(strided(painting.bestImage.values, stride: stride), fixture.values("image\(bestStep)_subset"), relative: 1e-3, "clipag best image")
+        assertStepParity(
+            strided(painting.bestImage.values, stride: stride), fixture.values("image\(bestStep)_subset"), relative: 1e-3,
+            "clipag best image")
     }
 
     /// `step(global:patches:)` is exactly `objective` on the current image, then `update` with the

@@ -58,7 +58,9 @@ final class CLIPAGTests: XCTestCase {
     private func paint(_ recipe: CLIPAG.Configuration, seed: UInt64 = 2, start: Tensor? = nil) throws -> (CLIPAG, [IterationReport]) {
         let painting = try CLIPAG(prompt: prompt, configuration: recipe, model: try TinyCLIP.model(), seed: seed, start: start)
         var reports: [IterationReport] = []
-        painting.run { reports.append($0); return .proceed }
+        painting.run {
+            reports.append($0); return .proceed
+        }
         return (painting, reports)
     }
 
@@ -77,7 +79,9 @@ final class CLIPAGTests: XCTestCase {
             let painting = try CLIPAG(prompt: prompt, configuration: pixelRecipe, model: try TinyCLIP.model(), seed: 2)
             let start = painting.currentImage
             var reports: [IterationReport] = []
-            painting.run { reports.append($0); return .proceed }
+            painting.run {
+                reports.append($0); return .proceed
+            }
             XCTAssertEqual(reports.count, 12)
             // The augmented views are noisy (colour jitter, cutout); the clean image must improve.
             let clean = try cleanSimilarity([start, painting.currentImage])
@@ -130,7 +134,10 @@ final class CLIPAGTests: XCTestCase {
         XCTAssertTrue(try refusal { $0.iterations = 0 }.contains("iterations"))
         XCTAssertTrue(try refusal { $0.parameterization = "wavelets" }.contains("parameterization"))
         XCTAssertTrue(try refusal { $0.patchSize = 500 }.contains("patch_size"))
-        XCTAssertTrue(try refusal { $0.globalViews = 0; $0.patches = 0 }.contains("at least one"))
+        XCTAssertTrue(
+            try refusal {
+                $0.globalViews = 0; $0.patches = 0
+            }.contains("at least one"))
         XCTAssertTrue(try refusal { $0.size = 8 }.contains("size"))
     }
 }

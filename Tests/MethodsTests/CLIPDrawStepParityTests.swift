@@ -53,22 +53,29 @@ final class CLIPDrawStepParityTests: XCTestCase {
         }
         for (step, draw) in draws.enumerated() {
             let image = drawing.renderedImage()
-            assertStepParity(strided(image.values, stride: Self.imageStride), fixture.values("image\(step)_subset"), relative: 1e-3, "clipdraw step \(step) image")
+            assertStepParity(
+                strided(image.values, stride: Self.imageStride), fixture.values("image\(step)_subset"), relative: 1e-3,
+                "clipdraw step \(step) image")
 
             let input = image.detached()
             input.requiresGrad = true
             let (loss, cosines) = drawing.objective(input, draw)
-            assertStepParity(cosines.values, fixture.values("cosines\(step)"), relative: 1e-4, "clipdraw step \(step) cosines [copy, prompt]")
+            assertStepParity(
+                cosines.values, fixture.values("cosines\(step)"), relative: 1e-4, "clipdraw step \(step) cosines [copy, prompt]")
             assertStepParity([loss.item], fixture.values("loss\(step)"), relative: 1e-4, "clipdraw step \(step) loss")
             loss.backward()
             let gradient = try XCTUnwrap(input.grad).values
-            assertStepParity(strided(gradient, stride: Self.imageStride), fixture.values("image_gradient\(step)_subset"), relative: 1e-3, "clipdraw step \(step) image gradient")
+            assertStepParity(
+                strided(gradient, stride: Self.imageStride), fixture.values("image_gradient\(step)_subset"), relative: 1e-3,
+                "clipdraw step \(step) image gradient")
             let norm = Float(gradient.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot())
-            assertStepParity([norm], fixture.values("image_gradient\(step)_norm"), relative: 1e-3, "clipdraw step \(step) image gradient norm")
+            assertStepParity(
+                [norm], fixture.values("image_gradient\(step)_norm"), relative: 1e-3, "clipdraw step \(step) image gradient norm")
 
             // The recorded parameter gradient, handed to the parameters as a backward pass would.
             let parameters = drawing.optimisedParameters
-            for (tensor, name) in [(parameters.points, "points"), (parameters.strokeWidths, "widths"), (parameters.strokeColors, "colors")] {
+            for (tensor, name) in [(parameters.points, "points"), (parameters.strokeWidths, "widths"), (parameters.strokeColors, "colors")]
+            {
                 let given = try fixture.tensor("\(name)_gradient\(step)").reshaped(tensor.shape)
                 (tensor * given).sum().backward()
             }
@@ -79,7 +86,8 @@ final class CLIPDrawStepParityTests: XCTestCase {
                 let update = zip(after, before[name]!).map { $0 - $1 }
                 let expected = zip(fixture.values("\(name)\(step + 1)"), fixture.values("\(name)\(step)")).map { $0 - $1 }
                 assertStepParity(update, expected, relative: 1e-3, "clipdraw step \(step) \(name) update")
-                assertStepParity(after, fixture.values("\(name)\(step + 1)"), relative: 1e-3, "clipdraw step \(step) \(name) after the update")
+                assertStepParity(
+                    after, fixture.values("\(name)\(step + 1)"), relative: 1e-3, "clipdraw step \(step) \(name) after the update")
             }
         }
     }
@@ -127,7 +135,8 @@ final class CLIPDrawStepParityTests: XCTestCase {
             drawing.objective(input, draw).loss.backward()
             (image * input.grad!).sum().backward()
             let parameters = drawing.optimisedParameters
-            for (tensor, name) in [(parameters.points, "points"), (parameters.strokeWidths, "widths"), (parameters.strokeColors, "colors")] {
+            for (tensor, name) in [(parameters.points, "points"), (parameters.strokeWidths, "widths"), (parameters.strokeColors, "colors")]
+            {
                 record.add("\(name)_gradient\(step)", tensor.grad!)
             }
             drawing.update()

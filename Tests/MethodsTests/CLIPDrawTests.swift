@@ -22,7 +22,9 @@ final class CLIPDrawTests: XCTestCase {
     private func draw(_ recipe: CLIPDraw.Configuration, seed: UInt64 = 7, start: Scene? = nil) throws -> (CLIPDraw, [IterationReport]) {
         let drawing = try CLIPDraw(prompt: "a red circle", configuration: recipe, model: try TinyCLIP.model(), seed: seed, start: start)
         var reports: [IterationReport] = []
-        drawing.run { reports.append($0); return .proceed }
+        drawing.run {
+            reports.append($0); return .proceed
+        }
         return (drawing, reports)
     }
 
@@ -40,7 +42,8 @@ final class CLIPDrawTests: XCTestCase {
         XCTAssertEqual(reports.last!.bestLoss, losses.min()!)
         let bestStep = losses.firstIndex(of: losses.min()!)!
         XCTAssertTrue(reports[bestStep].improved)
-        XCTAssertNotEqual(drawing.bestScene, drawing.currentScene, "the best drawing is the one rendered at the best step, before its update")
+        XCTAssertNotEqual(
+            drawing.bestScene, drawing.currentScene, "the best drawing is the one rendered at the best step, before its update")
         XCTAssertEqual(Set(reports.flatMap { $0.stages.map(\.stage) }), ["render", "augment", "clip forward", "backward", "update"])
     }
 

@@ -76,7 +76,8 @@ final class CLIPassoStepParityTests: XCTestCase {
 
     private func makeRun() throws -> (CLIPasso, Tensor) {
         let recipe = try recipe()
-        let model = try CLIPModel(weights: SyntheticWeights.stateDict(for: Self.architecture), architecture: Self.architecture, name: "RN101")
+        let model = try CLIPModel(
+            weights: SyntheticWeights.stateDict(for: Self.architecture), architecture: Self.architecture, name: "RN101")
         let photo = CLIPassoTests.photo(size: Self.resolution)
         let target = try SketchTarget(photo: photo, configuration: recipe, geometricModel: model, saliency: nil)
         return (try CLIPasso(target: target, configuration: recipe, seed: Self.runSeed), photo)
@@ -117,7 +118,8 @@ final class CLIPassoStepParityTests: XCTestCase {
             _ = run.step(augmentation: Self.draw(expected))
             let detail = try XCTUnwrap(run.lastStep)
             // The inputs the reference was given: this run's image and points gradient.
-            StepParity.assertValues(StepParity.strided(detail.image, fixture.stride), expected.image.strided, relative: 1e-5, "\(step) image")
+            StepParity.assertValues(
+                StepParity.strided(detail.image, fixture.stride), expected.image.strided, relative: 1e-5, "\(step) image")
             StepParity.assertValues(detail.pointsGradient.values, expected.points_gradient, relative: 1e-3, "\(step) points gradient")
 
             XCTAssertEqual(detail.terms.count, expected.terms.count)
@@ -129,7 +131,8 @@ final class CLIPassoStepParityTests: XCTestCase {
                 StepParity.assertScalar(actual, reference, relative: 1e-4, "\(step) evaluation term \(term)")
             }
             let gradient = detail.imageGradient
-            StepParity.assertNorm(StepParity.strided(gradient, fixture.stride), expected.image_gradient.strided, relative: 1e-3, "\(step) image gradient")
+            StepParity.assertNorm(
+                StepParity.strided(gradient, fixture.stride), expected.image_gradient.strided, relative: 1e-3, "\(step) image gradient")
             StepParity.assertScalar(
                 gradient.values.reduce(0) { $0 + abs($1) }, expected.image_gradient.abs_sum, relative: 1e-3, "\(step) image gradient |sum|")
 
@@ -169,7 +172,8 @@ final class CLIPassoStepParityTests: XCTestCase {
         XCTAssertEqual(saliency.edges.values.filter { $0 == 0 }.count, fixture.edge_pixels, "XDoG edge pixels")
         // The geometric model plays no part in the start; a small ResNet at the photo's size.
         let resNet = CLIPArchitecture(
-            vision: .resNet(stageBlocks: [1, 1, 1, 1], width: 8), imageResolution: fixture.size, embedDimension: 32, textWidth: 64, textLayers: 1)
+            vision: .resNet(stageBlocks: [1, 1, 1, 1], width: 8), imageResolution: fixture.size, embedDimension: 32, textWidth: 64,
+            textLayers: 1)
         let geometric = try CLIPModel(weights: SyntheticWeights.stateDict(for: resNet), architecture: resNet, name: "tiny-resnet")
         let target = try SketchTarget(photo: photo, configuration: recipe, geometricModel: geometric, saliency: saliency)
         let run = try CLIPasso(target: target, configuration: recipe, seed: fixture.seed)

@@ -79,7 +79,9 @@ final class CLIPassoTests: XCTestCase {
         let startMap = try XCTUnwrap(target.saliency?.startMap)
         let run = try CLIPasso(target: target, configuration: recipe, seed: 3)
         XCTAssertEqual(Set(run.startPixels).count, 12)
-        for pixel in run.startPixels { XCTAssertGreaterThan(startMap.pointer[pixel.y * 64 + pixel.x], 0, "starts on an edge with attention") }
+        for pixel in run.startPixels {
+            XCTAssertGreaterThan(startMap.pointer[pixel.y * 64 + pixel.x], 0, "starts on an edge with attention")
+        }
         let scene = run.currentScene
         XCTAssertEqual(scene.paths.count, 12)
         for (path, pixel) in zip(scene.paths, run.startPixels) {
@@ -98,7 +100,9 @@ final class CLIPassoTests: XCTestCase {
         recipe.minDelta = 0
         let run = try CLIPasso(target: try target(recipe), configuration: recipe, seed: 1)
         var reports: [IterationReport] = []
-        run.run { reports.append($0); return .proceed }
+        run.run {
+            reports.append($0); return .proceed
+        }
         XCTAssertEqual(reports.count, 40)
         let losses = reports.map(\.loss)
         XCTAssertTrue(losses.allSatisfy(\.isFinite))
@@ -120,7 +124,9 @@ final class CLIPassoTests: XCTestCase {
         recipe.minDelta = 1e9
         let run = try CLIPasso(target: try target(recipe), configuration: recipe, seed: 2)
         var reports: [IterationReport] = []
-        run.run { reports.append($0); return .proceed }
+        run.run {
+            reports.append($0); return .proceed
+        }
         XCTAssertEqual(reports.count, 21, "evaluations at steps 1 (best), 11 (near: armed), 21 (near again: stop)")
         XCTAssertTrue(run.hasConverged)
         XCTAssertTrue(reports.last!.converged)
@@ -136,7 +142,9 @@ final class CLIPassoTests: XCTestCase {
         XCTAssertEqual(runs.runs.map(\.seed), [10, 1010, 2010, 10, 1010, 2010])
         XCTAssertEqual(runs.iterations, 72)
         var reports: [IterationReport] = []
-        runs.run { reports.append($0); return .proceed }
+        runs.run {
+            reports.append($0); return .proceed
+        }
         XCTAssertEqual(reports.map(\.iteration), Array(1...72))
         XCTAssertTrue(reports.allSatisfy { $0.iterations == 72 })
         let results = runs.results
@@ -174,7 +182,9 @@ final class CLIPassoTests: XCTestCase {
             recipe.viewsPerPass = viewsPerPass
             let run = try CLIPasso(target: target, configuration: recipe, seed: 5)
             var losses: [Float] = []
-            run.run { losses.append($0.loss); return .proceed }
+            run.run {
+                losses.append($0.loss); return .proceed
+            }
             return (losses, run.currentScene.paths.flatMap { $0.points.flatMap { [$0.x, $0.y] } }, run.bestEvaluationLoss)
         }
         let whole = try run(viewsPerPass: 5)
@@ -202,7 +212,9 @@ final class CLIPassoTests: XCTestCase {
         let target = try SketchTarget(photo: Self.photo(), configuration: recipe, geometricModel: model, saliency: saliency)
         let run = try CLIPasso(target: target, configuration: recipe, seed: 1)
         var losses: [Float] = []
-        run.run { losses.append($0.loss); return .proceed }
+        run.run {
+            losses.append($0.loss); return .proceed
+        }
         XCTAssertEqual(losses.count, 12)
         XCTAssertTrue(losses.allSatisfy(\.isFinite))
         recipe.geometricLayers = [1]
@@ -223,10 +235,14 @@ final class CLIPassoTests: XCTestCase {
         let mask = Tensor(zeros: [40, 80])
         let blank = try TargetPreparation.prepare(photo: photo, mask: mask, size: 64, pad: false, padMargin: 20)
         XCTAssertEqual(blank.values.min()!, 1, accuracy: 1e-6, "a zero mask blanks everything to white")
-        XCTAssertThrowsError(try TargetPreparation.prepare(photo: photo, mask: Tensor(zeros: [40, 81]), size: 64, pad: false, padMargin: 20)) {
+        XCTAssertThrowsError(
+            try TargetPreparation.prepare(photo: photo, mask: Tensor(zeros: [40, 81]), size: 64, pad: false, padMargin: 20)
+        ) {
             XCTAssertTrue(String(describing: $0).contains("81x40"), "\($0)")
         }
-        XCTAssertThrowsError(try TargetPreparation.prepare(photo: Tensor(zeros: [3, 31, 80]), mask: nil, size: 64, pad: false, padMargin: 20)) {
+        XCTAssertThrowsError(
+            try TargetPreparation.prepare(photo: Tensor(zeros: [3, 31, 80]), mask: nil, size: 64, pad: false, padMargin: 20)
+        ) {
             XCTAssertTrue(String(describing: $0).contains("at least 32"), "\($0)")
         }
     }

@@ -91,9 +91,14 @@ final class CLIPstylerStepParityTests: XCTestCase {
         var recipe = try Preset.load("clipstyler", method: "clipstyler", as: CLIPstyler.Configuration.self)
         // The loss weights, the base rate, gamma and the source text are the preset's own.
         XCTAssertEqual(
-            [recipe.patchWeight, recipe.globalWeight, recipe.contentWeight, recipe.tvWeight, recipe.learningRate, recipe.learningRateGamma],
-            [reference.patch_weight, reference.global_weight, reference.content_weight, reference.tv_weight,
-             reference.learning_rate, reference.learning_rate_gamma].map(Float.init))
+            [
+                recipe.patchWeight, recipe.globalWeight, recipe.contentWeight, recipe.tvWeight, recipe.learningRate,
+                recipe.learningRateGamma,
+            ],
+            [
+                reference.patch_weight, reference.global_weight, reference.content_weight, reference.tv_weight,
+                reference.learning_rate, reference.learning_rate_gamma,
+            ].map(Float.init))
         XCTAssertEqual(recipe.source, reference.source)
         recipe.size = reference.size
         recipe.patches = reference.patches
@@ -130,20 +135,25 @@ final class CLIPstylerStepParityTests: XCTestCase {
             let step = "step \(index)"
             let before = Dictionary(uniqueKeysWithValues: styler.networkParameters.map { ($0.name, $0.tensor.values) })
             let beforeSum = before.values.reduce(0.0) { $0 + $1.reduce(0.0) { $0 + Double($1) } }
-            StepParity.assertScalar(Float(beforeSum), expected.parameters_before_sum, relative: 1e-6, "\(step) U-Net weights are the recorded ones")
+            StepParity.assertScalar(
+                Float(beforeSum), expected.parameters_before_sum, relative: 1e-6, "\(step) U-Net weights are the recorded ones")
             let report = styler.step(patches: Self.draw(expected))
             let detail = try XCTUnwrap(styler.lastStep)
             StepParity.assertScalar(detail.content, expected.terms.content, relative: 1e-4, "\(step) content term")
             StepParity.assertScalar(detail.totalVariation, expected.terms.total_variation, relative: 1e-4, "\(step) TV term")
             StepParity.assertScalar(detail.global, expected.terms.global, relative: 1e-4, "\(step) global term")
-            StepParity.assertScalar(detail.patch, expected.terms.patch, relative: 1e-4, "\(step) patch term (\(expected.kept_patches) kept)")
+            StepParity.assertScalar(
+                detail.patch, expected.terms.patch, relative: 1e-4, "\(step) patch term (\(expected.kept_patches) kept)")
             StepParity.assertScalar(report.loss, expected.total, relative: 1e-4, "\(step) total")
 
-            StepParity.assertValues(StepParity.strided(detail.output, fixture.stride), expected.output.strided, relative: 1e-3, "\(step) U-Net output")
+            StepParity.assertValues(
+                StepParity.strided(detail.output, fixture.stride), expected.output.strided, relative: 1e-3, "\(step) U-Net output")
             let gradient = detail.outputGradient
-            StepParity.assertValues(StepParity.strided(gradient, fixture.stride), expected.output_gradient.strided, relative: 1e-3, "\(step) output gradient")
+            StepParity.assertValues(
+                StepParity.strided(gradient, fixture.stride), expected.output_gradient.strided, relative: 1e-3, "\(step) output gradient")
             StepParity.assertScalar(
-                gradient.values.reduce(0) { $0 + abs($1) }, expected.output_gradient.abs_sum, relative: 1e-3, "\(step) output gradient |sum|")
+                gradient.values.reduce(0) { $0 + abs($1) }, expected.output_gradient.abs_sum, relative: 1e-3,
+                "\(step) output gradient |sum|")
 
             var updateAbsSum: Double = 0
             for ((name, tensor), parameterGradient) in zip(styler.networkParameters, detail.parameterGradients) {

@@ -39,7 +39,9 @@ final class CLIPstylerTests: XCTestCase {
         let styler = try CLIPstyler(
             photo: photo, style: "fire", configuration: recipe, model: try TinyCLIP.model(), contentNetwork: content, seed: seed)
         var reports: [IterationReport] = []
-        styler.run { reports.append($0); return .proceed }
+        styler.run {
+            reports.append($0); return .proceed
+        }
         return (styler, reports)
     }
 
@@ -88,7 +90,8 @@ final class CLIPstylerTests: XCTestCase {
         var vggRecipe = try recipe(iterations: 2)
         vggRecipe.size = 32
         vggRecipe.patchSize = 16
-        let (styler, reports) = try style(vggRecipe, content: .vgg19(VGG19Features.synthetic(seed: 19)), photo: Self.photo(height: 32, width: 32))
+        let (styler, reports) = try style(
+            vggRecipe, content: .vgg19(VGG19Features.synthetic(seed: 19)), photo: Self.photo(height: 32, width: 32))
         XCTAssertEqual(styler.contentDescription, "VGG19 relu4_2 and relu5_2")
         XCTAssertTrue(reports.allSatisfy { $0.loss.isFinite })
         XCTAssertEqual(styler.bestImage.shape, [3, 32, 32])
@@ -103,11 +106,14 @@ final class CLIPstylerTests: XCTestCase {
         }
         let model = try TinyCLIP.model()
         let good = try recipe()
-        func make(style: String = "fire", photo: Tensor = Self.photo(), _ change: (inout CLIPstyler.Configuration) -> Void = { _ in }) -> String {
+        func make(style: String = "fire", photo: Tensor = Self.photo(), _ change: (inout CLIPstyler.Configuration) -> Void = { _ in })
+            -> String
+        {
             var configuration = good
             change(&configuration)
             return message {
-                _ = try CLIPstyler(photo: photo, style: style, configuration: configuration, model: model, contentNetwork: .clipFeatures, seed: 0)
+                _ = try CLIPstyler(
+                    photo: photo, style: style, configuration: configuration, model: model, contentNetwork: .clipFeatures, seed: 0)
             }
         }
         XCTAssertTrue(make(style: "  ").contains("style text is empty"))
@@ -116,11 +122,16 @@ final class CLIPstylerTests: XCTestCase {
         XCTAssertTrue(make { $0.iterations = 0 }.contains("iterations"))
         XCTAssertTrue(make { $0.source = "" }.contains("source text is empty"))
         XCTAssertTrue(make { $0.size = 8 }.contains("size"))
-        XCTAssertTrue(make { $0.patches = 0; $0.globalWeight = 0 }.contains("patches or a global weight"))
+        XCTAssertTrue(
+            make {
+                $0.patches = 0; $0.globalWeight = 0
+            }.contains("patches or a global weight"))
     }
 
     func testTheWorkingSizeKeepsTheAspectRatioInMultiplesOf8() {
-        XCTAssertEqual(WorkingSize(photoHeight: 750, photoWidth: 1000, longerSide: 512), WorkingSize(photoHeight: 384, photoWidth: 512, longerSide: 512))
+        XCTAssertEqual(
+            WorkingSize(photoHeight: 750, photoWidth: 1000, longerSide: 512),
+            WorkingSize(photoHeight: 384, photoWidth: 512, longerSide: 512))
         let portrait = WorkingSize(photoHeight: 1000, photoWidth: 333, longerSide: 500)
         XCTAssertEqual([portrait.height, portrait.width], [504, 168], "500 is halfway: rounded away from zero")
         XCTAssertEqual(portrait.roundedFrom, 500)
@@ -131,7 +142,8 @@ final class CLIPstylerTests: XCTestCase {
     func testTheFastPresetIsTheReferenceRecipeAtHalfSizeWithFewerPatchesAndSteps() throws {
         let reference = try Preset.load("clipstyler", method: "clipstyler", as: CLIPstyler.Configuration.self)
         XCTAssertEqual([reference.iterations, reference.patches, reference.patchSize, reference.size], [200, 64, 128, 512])
-        XCTAssertEqual([reference.patchWeight, reference.globalWeight, reference.contentWeight, reference.tvWeight], [9000, 500, 150, 0.002])
+        XCTAssertEqual(
+            [reference.patchWeight, reference.globalWeight, reference.contentWeight, reference.tvWeight], [9000, 500, 150, 0.002])
         XCTAssertEqual([reference.learningRate, reference.rejectionThreshold, reference.outputContrast], [5e-4, 0.7, 1.5])
         XCTAssertEqual(reference.source, "a Photo")
         var fast = try Preset.load("clipstyler-fast", method: "clipstyler", as: CLIPstyler.Configuration.self)

@@ -35,7 +35,8 @@ final class PresetTests: XCTestCase {
         XCTAssertEqual([recipe.globalViews, recipe.patches, recipe.patchSize], [32, 32, 128])
         XCTAssertEqual([recipe.globalWeight, recipe.patchWeight, recipe.noise], [1, 5, 0.01])
         XCTAssertNoThrow(try recipe.validate())
-        XCTAssertThrowsError(try Preset.load("clipag", method: "clipdraw", as: CLIPDraw.Configuration.self), "a clipag preset is not a draw recipe")
+        XCTAssertThrowsError(
+            try Preset.load("clipag", method: "clipdraw", as: CLIPDraw.Configuration.self), "a clipag preset is not a draw recipe")
     }
 
     func testAUserFileOverridesOnlyTheFieldsItSets() throws {
@@ -54,14 +55,20 @@ final class PresetTests: XCTestCase {
             } catch { return String(describing: error) }
         }
         let typo = try temporaryFile(#"{"pathz": 64}"#)
-        XCTAssertTrue(message { _ = try Preset.load(typo, method: "clipdraw", as: CLIPDraw.Configuration.self) }.contains("unknown setting \"pathz\""))
+        XCTAssertTrue(
+            message { _ = try Preset.load(typo, method: "clipdraw", as: CLIPDraw.Configuration.self) }.contains("unknown setting \"pathz\"")
+        )
         let wrongType = try temporaryFile(#"{"paths": "many"}"#)
         XCTAssertTrue(message { _ = try Preset.load(wrongType, method: "clipdraw", as: CLIPDraw.Configuration.self) }.contains("paths"))
         let otherMethod = try temporaryFile(#"{"method": "clipasso"}"#)
-        XCTAssertTrue(message { _ = try Preset.load(otherMethod, method: "clipdraw", as: CLIPDraw.Configuration.self) }.contains("for clipasso"))
-        XCTAssertTrue(message { _ = try Preset.load("no-such-preset", method: "clipdraw", as: CLIPDraw.Configuration.self) }.contains("unknown preset"))
+        XCTAssertTrue(
+            message { _ = try Preset.load(otherMethod, method: "clipdraw", as: CLIPDraw.Configuration.self) }.contains("for clipasso"))
+        XCTAssertTrue(
+            message { _ = try Preset.load("no-such-preset", method: "clipdraw", as: CLIPDraw.Configuration.self) }.contains(
+                "unknown preset"))
         let notJSON = try temporaryFile("paths = 3")
-        XCTAssertTrue(message { _ = try Preset.load(notJSON, method: "clipdraw", as: CLIPDraw.Configuration.self) }.contains("not a JSON object"))
+        XCTAssertTrue(
+            message { _ = try Preset.load(notJSON, method: "clipdraw", as: CLIPDraw.Configuration.self) }.contains("not a JSON object"))
     }
 
     private func temporaryFile(_ text: String) throws -> String {

@@ -32,7 +32,8 @@ enum StepParity {
     /// magnitude (one number per quantity, robust to elements near zero); returns it.
     @discardableResult
     static func assertValues(
-        _ actual: [Float], _ expected: [Double], relative tolerance: Double, _ what: String, file: StaticString = #filePath, line: UInt = #line
+        _ actual: [Float], _ expected: [Double], relative tolerance: Double, _ what: String, file: StaticString = #filePath,
+        line: UInt = #line
     ) -> Double {
         XCTAssertEqual(actual.count, expected.count, "\(what): value count", file: file, line: line)
         guard actual.count == expected.count, !expected.isEmpty else { return .infinity }
@@ -52,7 +53,8 @@ enum StepParity {
     /// Prints the largest single difference too; returns the norm ratio.
     @discardableResult
     static func assertNorm(
-        _ actual: [Float], _ expected: [Double], relative tolerance: Double, _ what: String, file: StaticString = #filePath, line: UInt = #line
+        _ actual: [Float], _ expected: [Double], relative tolerance: Double, _ what: String, file: StaticString = #filePath,
+        line: UInt = #line
     ) -> Double {
         XCTAssertEqual(actual.count, expected.count, "\(what): value count", file: file, line: line)
         guard actual.count == expected.count, !expected.isEmpty else { return .infinity }

@@ -65,7 +65,8 @@ final class HostileSceneTests: XCTestCase {
                 (error as? SceneError)?.detail,
                 "the file declares the encoding ISO-8859-1; only UTF-8 SVG files are read (save it as UTF-8)")
         }
-        let declaredUTF8 = Data(#"<?xml version="1.0" encoding="utf-8"?><svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"/>"#.utf8)
+        let declaredUTF8 = Data(
+            #"<?xml version="1.0" encoding="utf-8"?><svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"/>"#.utf8)
         XCTAssertEqual(try SVGReader.read(declaredUTF8).scene.width, 4)
     }
 

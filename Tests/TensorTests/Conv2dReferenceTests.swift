@@ -96,8 +96,12 @@ final class Conv2dReferenceTests: XCTestCase {
         ]
         checkEach(shapes, firstSeed: 100)
         // CLIP ResNet stems: input gradient through frozen weights.
-        check(Shape(batch: 2, inChannels: 3, height: 258, width: 258, outChannels: 8, kernel: 3, stride: 2, padding: 1), seed: 300, frozen: true)
-        check(Shape(batch: 2, inChannels: 8, height: 130, width: 129, outChannels: 4, kernel: 3, stride: 1, padding: 1), seed: 310, frozen: true)
+        check(
+            Shape(batch: 2, inChannels: 3, height: 258, width: 258, outChannels: 8, kernel: 3, stride: 2, padding: 1), seed: 300,
+            frozen: true)
+        check(
+            Shape(batch: 2, inChannels: 8, height: 130, width: 129, outChannels: 4, kernel: 3, stride: 1, padding: 1), seed: 310,
+            frozen: true)
     }
 
     func testSmallAndGroupedMaps() {

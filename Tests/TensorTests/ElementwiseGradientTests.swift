@@ -4,7 +4,9 @@ import XCTest
 
 final class ElementwiseGradientTests: XCTestCase {
     func testBroadcastArithmetic() {
-        let shapes: [([Int], [Int])] = [([3, 4, 5], [3, 4, 5]), ([3, 4, 5], [4, 1]), ([3, 4, 5], [5]), ([2, 1, 3], [4, 1]), ([1], [3, 2]), ([3, 1], [1, 7])]
+        let shapes: [([Int], [Int])] = [
+            ([3, 4, 5], [3, 4, 5]), ([3, 4, 5], [4, 1]), ([3, 4, 5], [5]), ([2, 1, 3], [4, 1]), ([1], [3, 2]), ([3, 1], [1, 7]),
+        ]
         for (index, (shapeA, shapeB)) in shapes.enumerated() {
             let a = randomTensor(shapeA, seed: UInt64(index))
             let b = randomTensor(shapeB, seed: UInt64(100 + index), 0.5, 2)

@@ -7,7 +7,9 @@ import XCTest
 final class ImageKernelGradientTests: XCTestCase {
     func testConv2dGradients() {
         let x = randomTensor([2, 3, 7, 5], seed: 1)
-        for (kernel, stride, padding) in [(3, 1, 1), (3, 2, 1), (3, 1, 0), (3, 2, 0), (4, 1, 0), (4, 2, 1), (1, 1, 0), (1, 2, 0), (1, 1, 1)] {
+        for (kernel, stride, padding) in [
+            (3, 1, 1), (3, 2, 1), (3, 1, 0), (3, 2, 0), (4, 1, 0), (4, 2, 1), (1, 1, 0), (1, 2, 0), (1, 1, 1),
+        ] {
             let weight = randomTensor([4, 3, kernel, kernel], seed: UInt64(10 + kernel), -0.5, 0.5)
             let bias = randomTensor([4], seed: 3)
             checkGradients([x, weight, bias]) { conv2d($0[0], weight: $0[1], bias: $0[2], stride: stride, padding: padding) }

@@ -11,20 +11,24 @@ final class ImageKernelParityTests: XCTestCase {
         XCTAssertFalse(samples.isEmpty)
         for sample in samples {
             let seed = UInt64(sample.seed)!, index = UInt64(sample.index)!
-            XCTAssertEqual(SeededGenerator.mix(seed &* 0x9E37_79B9_7F4A_7C15 &+ index &+ 1), UInt64(sample.bits)!, "bits of (\(seed), \(index))")
+            XCTAssertEqual(
+                SeededGenerator.mix(seed &* 0x9E37_79B9_7F4A_7C15 &+ index &+ 1), UInt64(sample.bits)!, "bits of (\(seed), \(index))")
             XCTAssertEqual(Double(SeededGenerator.counterUniform(seed: seed, index: index)), sample.value, "value of (\(seed), \(index))")
         }
     }
 
     func testConvolution() {
         TensorFixtures.check(op: "conv2d") { fixture, inputs in
-            conv2d(inputs["x"]!, weight: inputs["weight"]!, bias: inputs["bias"], stride: fixture.pair("stride"), padding: fixture.pair("padding"))
+            conv2d(
+                inputs["x"]!, weight: inputs["weight"]!, bias: inputs["bias"], stride: fixture.pair("stride"),
+                padding: fixture.pair("padding"))
         }
     }
 
     func testNormalization() {
         TensorFixtures.check(op: "batchNorm") { _, inputs in
-            batchNormInference(inputs["x"]!, mean: inputs["mean"]!, variance: inputs["variance"]!, weight: inputs["weight"], bias: inputs["bias"])
+            batchNormInference(
+                inputs["x"]!, mean: inputs["mean"]!, variance: inputs["variance"]!, weight: inputs["weight"], bias: inputs["bias"])
         }
         TensorFixtures.check(op: "instanceNorm") { _, inputs in
             instanceNorm(inputs["x"]!, weight: inputs["weight"], bias: inputs["bias"])

@@ -16,9 +16,13 @@ final class LayoutGradientTests: XCTestCase {
         let p = x.permuted([2, 0, 1])
         XCTAssertEqual(p.shape, [4, 2, 3])
         // p[k, i, j] = x[i, j, k] = 12 i + 4 j + k
-        for k in 0..<4 { for i in 0..<2 { for j in 0..<3 {
-            XCTAssertEqual(p.values[k * 6 + i * 3 + j], Float(12 * i + 4 * j + k))
-        } } }
+        for k in 0..<4 {
+            for i in 0..<2 {
+                for j in 0..<3 {
+                    XCTAssertEqual(p.values[k * 6 + i * 3 + j], Float(12 * i + 4 * j + k))
+                }
+            }
+        }
         checkGradients([randomTensor([2, 3, 4], seed: 2)]) { $0[0].permuted([1, 2, 0]) }
         checkGradients([randomTensor([3, 5], seed: 3)]) { $0[0].transposedLastTwo() }
     }

@@ -6,15 +6,17 @@ final class MatmulTests: XCTestCase {
     /// Naive float64 product of row-major matrices.
     private func naiveProduct(_ a: [Float], _ b: [Float], m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool) -> [Double] {
         var result = Array(repeating: 0.0, count: m * n)
-        for i in 0..<m { for j in 0..<n {
-            var total = 0.0
-            for l in 0..<k {
-                let av = transposeA ? a[l * m + i] : a[i * k + l]
-                let bv = transposeB ? b[j * k + l] : b[l * n + j]
-                total += Double(av) * Double(bv)
+        for i in 0..<m {
+            for j in 0..<n {
+                var total = 0.0
+                for l in 0..<k {
+                    let av = transposeA ? a[l * m + i] : a[i * k + l]
+                    let bv = transposeB ? b[j * k + l] : b[l * n + j]
+                    total += Double(av) * Double(bv)
+                }
+                result[i * n + j] = total
             }
-            result[i * n + j] = total
-        } }
+        }
         return result
     }
 
@@ -32,25 +34,30 @@ final class MatmulTests: XCTestCase {
     }
 
     func testMatmulAllTransposesBatchedAndShared() {
-        for transposeA in [false, true] { for transposeB in [false, true] {
-            let (m, k, n) = (3, 4, 5)
-            let a = randomTensor(transposeA ? [2, k, m] : [2, m, k], seed: 4)
-            let bBatched = randomTensor(transposeB ? [2, n, k] : [2, k, n], seed: 5)
-            let bShared = randomTensor(transposeB ? [n, k] : [k, n], seed: 6)
-            let batched = matmul(a, bBatched, transposeA: transposeA, transposeB: transposeB)
-            let shared = matmul(a, bShared, transposeA: transposeA, transposeB: transposeB)
-            XCTAssertEqual(batched.shape, [2, m, n])
-            for index in 0..<2 {
-                let aValues = Array(a.values[index * m * k..<(index + 1) * m * k])
-                let bValues = Array(bBatched.values[index * k * n..<(index + 1) * k * n])
-                assertClose(Array(batched.values[index * m * n..<(index + 1) * m * n]),
-                            naiveProduct(aValues, bValues, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB), tolerance: 1e-5)
-                assertClose(Array(shared.values[index * m * n..<(index + 1) * m * n]),
-                            naiveProduct(aValues, bShared.values, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB), tolerance: 1e-5)
+        for transposeA in [false, true] {
+            for transposeB in [false, true] {
+                let (m, k, n) = (3, 4, 5)
+                let a = randomTensor(transposeA ? [2, k, m] : [2, m, k], seed: 4)
+                let bBatched = randomTensor(transposeB ? [2, n, k] : [2, k, n], seed: 5)
+                let bShared = randomTensor(transposeB ? [n, k] : [k, n], seed: 6)
+                let batched = matmul(a, bBatched, transposeA: transposeA, transposeB: transposeB)
+                let shared = matmul(a, bShared, transposeA: transposeA, transposeB: transposeB)
+                XCTAssertEqual(batched.shape, [2, m, n])
+                for index in 0..<2 {
+                    let aValues = Array(a.values[index * m * k..<(index + 1) * m * k])
+                    let bValues = Array(bBatched.values[index * k * n..<(index + 1) * k * n])
+                    assertClose(
+                        Array(batched.values[index * m * n..<(index + 1) * m * n]),
+                        naiveProduct(aValues, bValues, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB), tolerance: 1e-5)
+                    assertClose(
+                        Array(shared.values[index * m * n..<(index + 1) * m * n]),
+                        naiveProduct(aValues, bShared.values, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB),
+                        tolerance: 1e-5)
+                }
+                checkGradients([a, bBatched]) { matmul($0[0], $0[1], transposeA: transposeA, transposeB: transposeB) }
+                checkGradients([a, bShared]) { matmul($0[0], $0[1], transposeA: transposeA, transposeB: transposeB) }
             }
-            checkGradients([a, bBatched]) { matmul($0[0], $0[1], transposeA: transposeA, transposeB: transposeB) }
-            checkGradients([a, bShared]) { matmul($0[0], $0[1], transposeA: transposeA, transposeB: transposeB) }
-        } }
+        }
     }
 
     /// A frozen weight gets no gradient buffer at all: the only gradient memory is for the

@@ -3,7 +3,9 @@ import XCTest
 
 /// Optimisers against their published update rules, computed here in float64.
 final class OptimizerTests: XCTestCase {
-    private func referenceAdam(theta: Double, gradients: [Double], lr: Double, decoupledDecay: Double = 0, coupledDecay: Double = 0) -> Double {
+    private func referenceAdam(theta: Double, gradients: [Double], lr: Double, decoupledDecay: Double = 0, coupledDecay: Double = 0)
+        -> Double
+    {
         var theta = theta, m = 0.0, v = 0.0
         for (index, g0) in gradients.enumerated() {
             let t = Double(index + 1)
@@ -33,9 +35,11 @@ final class OptimizerTests: XCTestCase {
         let adam = run({ Adam(groups: [ParameterGroup([$0], learningRate: 0.01)]) }, steps: 20) { gradients[$0] }
         XCTAssertEqual(Double(adam), referenceAdam(theta: 0.5, gradients: gradients.map(Double.init), lr: 0.01), accuracy: 1e-6)
         let adamW = run({ Adam.adamW(groups: [ParameterGroup([$0], learningRate: 0.05)], weightDecay: 0.1) }, steps: 20) { gradients[$0] }
-        XCTAssertEqual(Double(adamW), referenceAdam(theta: 0.5, gradients: gradients.map(Double.init), lr: 0.05, decoupledDecay: 0.1), accuracy: 1e-6)
+        XCTAssertEqual(
+            Double(adamW), referenceAdam(theta: 0.5, gradients: gradients.map(Double.init), lr: 0.05, decoupledDecay: 0.1), accuracy: 1e-6)
         let coupled = run({ Adam(groups: [ParameterGroup([$0], learningRate: 0.05)], decay: .coupled(0.1)) }, steps: 20) { gradients[$0] }
-        XCTAssertEqual(Double(coupled), referenceAdam(theta: 0.5, gradients: gradients.map(Double.init), lr: 0.05, coupledDecay: 0.1), accuracy: 1e-6)
+        XCTAssertEqual(
+            Double(coupled), referenceAdam(theta: 0.5, gradients: gradients.map(Double.init), lr: 0.05, coupledDecay: 0.1), accuracy: 1e-6)
     }
 
     func testSchedulesAndGroups() {

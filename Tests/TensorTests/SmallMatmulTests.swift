@@ -16,40 +16,44 @@ final class SmallMatmulTests: XCTestCase {
         ]
         var checked = 0
         for (m, n, k) in shapes {
-            for transposeA in [false, true] { for transposeB in [false, true] { for accumulate in [false, true] {
-                // Row-major operands with 3 spare columns (a leading dimension wider than the matrix).
-                let (aRows, aColumns) = transposeA ? (k, m) : (m, k)
-                let (bRows, bColumns) = transposeB ? (n, k) : (k, n)
-                let lda = aColumns + 3, ldb = bColumns + 3, ldc = n + 3
-                let a = values(max(1, aRows * lda)), b = values(max(1, bRows * ldb))
-                let original = values(m * ldc)
-                var c = original
-                let alpha: Float = accumulate ? 0.7 : 1.3
-                headProductForTesting(
-                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                    a: a, lda: lda, b: b, ldb: ldb, accumulate: accumulate, c: &c, ldc: ldc)
-                var worst = 0.0
-                for i in 0..<m {
-                    for j in 0..<ldc {
-                        guard j < n else {
-                            XCTAssertEqual(c[i * ldc + j], original[i * ldc + j], "padding written m=\(m) n=\(n) k=\(k)")
-                            continue
+            for transposeA in [false, true] {
+                for transposeB in [false, true] {
+                    for accumulate in [false, true] {
+                        // Row-major operands with 3 spare columns (a leading dimension wider than the matrix).
+                        let (aRows, aColumns) = transposeA ? (k, m) : (m, k)
+                        let (bRows, bColumns) = transposeB ? (n, k) : (k, n)
+                        let lda = aColumns + 3, ldb = bColumns + 3, ldc = n + 3
+                        let a = values(max(1, aRows * lda)), b = values(max(1, bRows * ldb))
+                        let original = values(m * ldc)
+                        var c = original
+                        let alpha: Float = accumulate ? 0.7 : 1.3
+                        headProductForTesting(
+                            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                            a: a, lda: lda, b: b, ldb: ldb, accumulate: accumulate, c: &c, ldc: ldc)
+                        var worst = 0.0
+                        for i in 0..<m {
+                            for j in 0..<ldc {
+                                guard j < n else {
+                                    XCTAssertEqual(c[i * ldc + j], original[i * ldc + j], "padding written m=\(m) n=\(n) k=\(k)")
+                                    continue
+                                }
+                                var total = 0.0
+                                for p in 0..<k {
+                                    let av = transposeA ? a[p * lda + i] : a[i * lda + p]
+                                    let bv = transposeB ? b[j * ldb + p] : b[p * ldb + j]
+                                    total += Double(av) * Double(bv)
+                                }
+                                let expected = Double(alpha) * total + (accumulate ? Double(original[i * ldc + j]) : 0)
+                                worst = max(worst, abs(Double(c[i * ldc + j]) - expected))
+                            }
                         }
-                        var total = 0.0
-                        for p in 0..<k {
-                            let av = transposeA ? a[p * lda + i] : a[i * lda + p]
-                            let bv = transposeB ? b[j * ldb + p] : b[p * ldb + j]
-                            total += Double(av) * Double(bv)
-                        }
-                        let expected = Double(alpha) * total + (accumulate ? Double(original[i * ldc + j]) : 0)
-                        worst = max(worst, abs(Double(c[i * ldc + j]) - expected))
+                        XCTAssertLessThan(
+                            worst, 1e-5 * Double(max(k, 1)).squareRoot() + 1e-6,
+                            "m=\(m) n=\(n) k=\(k) transposeA=\(transposeA) transposeB=\(transposeB) accumulate=\(accumulate)")
+                        checked += 1
                     }
                 }
-                XCTAssertLessThan(
-                    worst, 1e-5 * Double(max(k, 1)).squareRoot() + 1e-6,
-                    "m=\(m) n=\(n) k=\(k) transposeA=\(transposeA) transposeB=\(transposeB) accumulate=\(accumulate)")
-                checked += 1
-            } } }
+            }
         }
         XCTAssertEqual(checked, shapes.count * 8)
     }

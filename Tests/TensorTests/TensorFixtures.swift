@@ -124,6 +124,8 @@ struct TensorFixtures: Decodable {
             worstOverall = max(worstOverall, worst)
             worstScaledOverall = max(worstScaledOverall, worstScaled)
         }
-        print("PyTorch parity \(label): \(cases.count) cases, max |Swift − PyTorch| = \(worstOverall), relative to max(1, |PyTorch|): \(worstScaledOverall)")
+        print(
+            "PyTorch parity \(label): \(cases.count) cases, max |Swift − PyTorch| = \(worstOverall), relative to max(1, |PyTorch|): \(worstScaledOverall)"
+        )
     }
 }

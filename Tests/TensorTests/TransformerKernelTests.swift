@@ -26,29 +26,39 @@ final class TransformerKernelTests: XCTestCase {
     }
 
     /// softmax(q kᵀ / sqrt(d) [+ causal mask]) v per head, in float64.
-    private func naiveAttention(q: [Float], k: [Float], v: [Float], batch: Int, tq: Int, tk: Int, width: Int, heads: Int, causal: Bool,
-                                qStride: Int, kStride: Int, vStride: Int, qOffset: Int, kOffset: Int, vOffset: Int) -> (out: [Double], probs: [Double]) {
+    private func naiveAttention(
+        q: [Float], k: [Float], v: [Float], batch: Int, tq: Int, tk: Int, width: Int, heads: Int, causal: Bool,
+        qStride: Int, kStride: Int, vStride: Int, qOffset: Int, kOffset: Int, vOffset: Int
+    ) -> (out: [Double], probs: [Double]) {
         let d = width / heads
         var out = Array(repeating: 0.0, count: batch * tq * width)
         var probs = Array(repeating: 0.0, count: batch * heads * tq * tk)
-        for b in 0..<batch { for h in 0..<heads { for i in 0..<tq {
-            var scores = Array(repeating: -Double.infinity, count: tk)
-            for j in 0..<tk where !causal || j <= i {
-                var dot = 0.0
-                for c in 0..<d {
-                    dot += Double(q[(b * tq + i) * qStride + qOffset + h * d + c]) * Double(k[(b * tk + j) * kStride + kOffset + h * d + c])
+        for b in 0..<batch {
+            for h in 0..<heads {
+                for i in 0..<tq {
+                    var scores = Array(repeating: -Double.infinity, count: tk)
+                    for j in 0..<tk where !causal || j <= i {
+                        var dot = 0.0
+                        for c in 0..<d {
+                            dot +=
+                                Double(q[(b * tq + i) * qStride + qOffset + h * d + c])
+                                * Double(k[(b * tk + j) * kStride + kOffset + h * d + c])
+                        }
+                        scores[j] = dot / Double(d).squareRoot()
+                    }
+                    let maximum = scores.max()!
+                    let e = scores.map { Foundation.exp($0 - maximum) }
+                    let total = e.reduce(0, +)
+                    for j in 0..<tk {
+                        let p = e[j] / total
+                        probs[((b * heads + h) * tq + i) * tk + j] = p
+                        for c in 0..<d {
+                            out[(b * tq + i) * width + h * d + c] += p * Double(v[(b * tk + j) * vStride + vOffset + h * d + c])
+                        }
+                    }
                 }
-                scores[j] = dot / Double(d).squareRoot()
             }
-            let maximum = scores.max()!
-            let e = scores.map { Foundation.exp($0 - maximum) }
-            let total = e.reduce(0, +)
-            for j in 0..<tk {
-                let p = e[j] / total
-                probs[((b * heads + h) * tq + i) * tk + j] = p
-                for c in 0..<d { out[(b * tq + i) * width + h * d + c] += p * Double(v[(b * tk + j) * vStride + vOffset + h * d + c]) }
-            }
-        } } }
+        }
         return (out, probs)
     }
 
@@ -58,8 +68,9 @@ final class TransformerKernelTests: XCTestCase {
             let qkv = randomTensor([batch, length, 3 * width], seed: causal ? 4 : 5, -2, 2)
             let result = attention(packed: qkv, heads: heads, causal: causal)
             let v = qkv.values
-            let reference = naiveAttention(q: v, k: v, v: v, batch: batch, tq: length, tk: length, width: width, heads: heads, causal: causal,
-                                           qStride: 3 * width, kStride: 3 * width, vStride: 3 * width, qOffset: 0, kOffset: width, vOffset: 2 * width)
+            let reference = naiveAttention(
+                q: v, k: v, v: v, batch: batch, tq: length, tk: length, width: width, heads: heads, causal: causal,
+                qStride: 3 * width, kStride: 3 * width, vStride: 3 * width, qOffset: 0, kOffset: width, vOffset: 2 * width)
             assertClose(result.output.values, reference.out, tolerance: 1e-5, "output causal=\(causal)")
             assertClose(result.probabilities.values, reference.probs, tolerance: 1e-6, "probabilities causal=\(causal)")
             checkGradients([qkv]) { attention(packed: $0[0], heads: heads, causal: causal).output }
@@ -89,8 +100,9 @@ final class TransformerKernelTests: XCTestCase {
         let key = randomTensor([batch, keys, width], seed: 7, -2, 2)
         let value = randomTensor([batch, keys, width], seed: 8, -2, 2)
         let result = attention(query: query, key: key, value: value, heads: heads)
-        let reference = naiveAttention(q: query.values, k: key.values, v: value.values, batch: batch, tq: 1, tk: keys, width: width, heads: heads,
-                                       causal: false, qStride: width, kStride: width, vStride: width, qOffset: 0, kOffset: 0, vOffset: 0)
+        let reference = naiveAttention(
+            q: query.values, k: key.values, v: value.values, batch: batch, tq: 1, tk: keys, width: width, heads: heads,
+            causal: false, qStride: width, kStride: width, vStride: width, qOffset: 0, kOffset: 0, vOffset: 0)
         assertClose(result.output.values, reference.out, tolerance: 1e-5)
         checkGradients([query, key, value]) { attention(query: $0[0], key: $0[1], value: $0[2], heads: heads).output }
     }

@@ -61,7 +61,9 @@ public func randomTensor(_ shape: [Int], seed: UInt64, _ low: Float = -1, _ high
     return Tensor.uniform(shape, low, high, generator: &generator)
 }
 
-public func assertClose(_ actual: [Float], _ expected: [Double], tolerance: Double, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+public func assertClose(
+    _ actual: [Float], _ expected: [Double], tolerance: Double, _ message: String = "", file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertEqual(actual.count, expected.count, "element count \(message)", file: file, line: line)
     let worst = zip(actual, expected).map { abs(Double($0) - $1) }.max() ?? 0
     XCTAssertLessThan(worst, tolerance, "max abs difference \(worst) \(message)", file: file, line: line)

@@ -21,7 +21,9 @@ public struct PerspectiveCropAugmentation: Sendable {
 
     /// CLIPDraw: `RandomPerspective(fill=1, p=1, distortion_scale=0.5)` (white, the canvas colour),
     /// then `RandomResizedCrop(224, scale=(0.7, 0.9))` with the default ratio range.
-    public static func clipDraw(copies: Int = 4, size: Int = 224, normalization: CLIPNormalization? = .openAI) -> PerspectiveCropAugmentation {
+    public static func clipDraw(copies: Int = 4, size: Int = 224, normalization: CLIPNormalization? = .openAI)
+        -> PerspectiveCropAugmentation
+    {
         PerspectiveCropAugmentation(
             copies: copies, perspective: RandomPerspective(distortionScale: 0.5, probability: 1, fill: [1]),
             crop: RandomResizedCrop(height: size, width: size, scale: 0.7...0.9), normalization: normalization)
@@ -29,7 +31,9 @@ public struct PerspectiveCropAugmentation: Sendable {
 
     /// CLIPasso: `RandomPerspective(fill=0, p=1, distortion_scale=0.5)`, then
     /// `RandomResizedCrop(224, scale=(0.8, 0.8), ratio=(1.0, 1.0))`.
-    public static func clipasso(copies: Int = 4, size: Int = 224, normalization: CLIPNormalization? = .openAI) -> PerspectiveCropAugmentation {
+    public static func clipasso(copies: Int = 4, size: Int = 224, normalization: CLIPNormalization? = .openAI)
+        -> PerspectiveCropAugmentation
+    {
         PerspectiveCropAugmentation(
             copies: copies, perspective: RandomPerspective(distortionScale: 0.5, probability: 1, fill: [0]),
             crop: .fixedScale(0.8, size: size), normalization: normalization)
@@ -64,9 +68,13 @@ public struct PerspectiveCropAugmentation: Sendable {
     public func apply(_ images: Tensor, _ draw: Draw) -> Tensor {
         precondition(images.rank == 4, "augmentation expects images [N, C, H, W], got \(images.shape)")
         let batch = images.shape[0]
-        let expanded = batch == 1 ? images : concat((0..<batch).flatMap { index in
-            Array(repeating: images.slice(axis: 0, start: index, length: 1), count: copies)
-        }, axis: 0)
+        let expanded =
+            batch == 1
+            ? images
+            : concat(
+                (0..<batch).flatMap { index in
+                    Array(repeating: images.slice(axis: 0, start: index, length: 1), count: copies)
+                }, axis: 0)
         let warped = perspective.apply(expanded, repeatDraws(draw.perspectives, batch))
         let cropped = crop.apply(warped, repeatDraws(draw.crops, batch))
         return normalization.map { $0(cropped) } ?? cropped

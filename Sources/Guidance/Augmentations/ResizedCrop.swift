@@ -1,9 +1,10 @@
+import Tensor
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Tensor
 
 /// torchvision's `RandomResizedCrop(size, scale, ratio, interpolation)` on tensors, with
 /// `antialias=False`: the behaviour of the torchvision releases the reference methods ran with
@@ -25,7 +26,8 @@ public struct RandomResizedCrop: Sendable {
         mode: ResizeMode = .bilinear
     ) {
         precondition(height > 0 && width > 0, "resized crop to \(height)x\(width)")
-        precondition(scale.lowerBound >= 0 && ratio.lowerBound > 0, "resized crop scale \(scale) must be non-negative and ratio \(ratio) positive")
+        precondition(
+            scale.lowerBound >= 0 && ratio.lowerBound > 0, "resized crop scale \(scale) must be non-negative and ratio \(ratio) positive")
         self.height = height
         self.width = width
         self.scale = scale

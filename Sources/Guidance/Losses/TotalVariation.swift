@@ -30,7 +30,9 @@ private struct Neighbour {
 
 /// The total variation of `images` [N, C, H, W] (H, W ≥ 2), a scalar.
 public func totalVariation(_ images: Tensor) -> Tensor {
-    precondition(images.rank == 4 && images.shape[2] >= 2 && images.shape[3] >= 2, "total variation of images [N, C, H ≥ 2, W ≥ 2], got \(images.shape)")
+    precondition(
+        images.rank == 4 && images.shape[2] >= 2 && images.shape[3] >= 2,
+        "total variation of images [N, C, H ≥ 2, W ≥ 2], got \(images.shape)")
     let planes = images.shape[0] * images.shape[1], height = images.shape[2], width = images.shape[3]
     let plane = height * width, neighbours = Neighbour.all
     let input = images.pointer

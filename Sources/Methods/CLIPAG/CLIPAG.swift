@@ -66,7 +66,8 @@ public final class CLIPAG: IterativeMethod {
             pyramid = nil
             parameters = [Tensor(shape: start.shape, values: start.values, requiresGrad: true)]
         }
-        optimizer = .adamW(groups: [ParameterGroup(parameters, learningRate: configuration.learningRate)], weightDecay: configuration.weightDecay)
+        optimizer = .adamW(
+            groups: [ParameterGroup(parameters, learningRate: configuration.learningRate)], weightDecay: configuration.weightDecay)
         threshold = configuration.thresholdQuantile > 0 ? DynamicThreshold(quantile: configuration.thresholdQuantile) : nil
         augmentation = CLIPAGAugmentation(
             views: max(configuration.globalViews, 1), patches: max(configuration.patchCount, 1), patchSize: configuration.patchSize,
@@ -86,9 +87,11 @@ public final class CLIPAG: IterativeMethod {
 
     public func step() -> IterationReport {
         let size = configuration.size
-        let global = configuration.globalViews > 0
+        let global =
+            configuration.globalViews > 0
             ? augmentation.sampleGlobalViews(channels: 3, height: size, width: size, generator: &generator) : nil
-        let patches = configuration.patchCount > 0
+        let patches =
+            configuration.patchCount > 0
             ? augmentation.samplePatchViews(channels: 3, height: size, width: size, generator: &generator) : nil
         return step(global: global, patches: patches)
     }
@@ -146,7 +149,9 @@ public final class CLIPAG: IterativeMethod {
         return objective(image, global: global, patches: patches, clock: &clock)
     }
 
-    private func objective(_ cut: Tensor, global: CLIPAGAugmentation.GlobalDraw?, patches: CLIPAGAugmentation.PatchDraw?, clock: inout StageClock) -> Terms {
+    private func objective(
+        _ cut: Tensor, global: CLIPAGAugmentation.GlobalDraw?, patches: CLIPAGAugmentation.PatchDraw?, clock: inout StageClock
+    ) -> Terms {
         // Views of a cut at the image: every view's gradient gathers there, then flows once into
         // the pyramid (if any).
         let resolution = model.imageResolution
@@ -167,11 +172,12 @@ public final class CLIPAG: IterativeMethod {
         }
         if let patches {
             let patchViews = clock.measure("augment") { augmentation.patchViews(cut, patches) }
-            patchLoss = clock.measure("clip forward+backward") {
-                views.backward(patchViews, text: text, weight: configuration.patchWeight) { cosines in
-                    (1 - cosines).sum() * (1 / Float(configuration.patchCount))
-                }
-            }.loss / configuration.patchWeight
+            patchLoss =
+                clock.measure("clip forward+backward") {
+                    views.backward(patchViews, text: text, weight: configuration.patchWeight) { cosines in
+                        (1 - cosines).sum() * (1 / Float(configuration.patchCount))
+                    }
+                }.loss / configuration.patchWeight
         }
         var smoothness: Float = 0
         if configuration.tvWeight > 0 {

@@ -18,7 +18,8 @@ public struct CLIPAGAugmentation: Sendable {
     public var normalization: CLIPNormalization?
 
     public init(
-        views: Int = 32, patches: Int = 32, patchSize: Int = 128, size: Int = 224, noise: GaussianNoise = GaussianNoise(standardDeviation: 0.01),
+        views: Int = 32, patches: Int = 32, patchSize: Int = 128, size: Int = 224,
+        noise: GaussianNoise = GaussianNoise(standardDeviation: 0.01),
         diffAugment: DiffAugment = DiffAugment(), normalization: CLIPNormalization? = .openAI
     ) {
         precondition(views > 0 && patches > 0, "\(views) views and \(patches) patches")
@@ -58,7 +59,8 @@ public struct CLIPAGAugmentation: Sendable {
     /// Noise, then DiffAugment, for the global views of a channels x height x width image.
     public func sampleGlobalViews(channels: Int, height: Int, width: Int, generator: inout SeededGenerator) -> GlobalDraw {
         let noiseDraw = noise.sample(shape: [views, channels, height, width], generator: &generator)
-        return GlobalDraw(noise: noiseDraw, diffAugment: diffAugment.sample(count: views, height: height, width: width, generator: &generator))
+        return GlobalDraw(
+            noise: noiseDraw, diffAugment: diffAugment.sample(count: views, height: height, width: width, generator: &generator))
     }
 
     /// Shared noise, the crop boxes, then DiffAugment (for the resized patch size).
@@ -67,7 +69,8 @@ public struct CLIPAGAugmentation: Sendable {
         let boxes = crop.sample(count: patches, imageHeight: height, imageWidth: width, generator: &generator)
         let view = shorterSideSize(height: crop.height, width: crop.width, to: size)
         return PatchDraw(
-            noise: noiseDraw, boxes: boxes, diffAugment: diffAugment.sample(count: patches, height: view.height, width: view.width, generator: &generator))
+            noise: noiseDraw, boxes: boxes,
+            diffAugment: diffAugment.sample(count: patches, height: view.height, width: view.width, generator: &generator))
     }
 
     /// The global views [views, C, H, W] of `image` [1, C, H, W].

@@ -56,24 +56,36 @@ extension CLIPAG {
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
             try MethodError.require(
-                (1...CountLimits.iterations).contains(iterations), "iterations must be between 1 and \(CountLimits.iterations), got \(iterations)")
-            try MethodError.require(Self.sizeRange.contains(size), "size must be between \(Self.sizeRange.lowerBound) and \(Self.sizeRange.upperBound) pixels, got \(size)")
+                (1...CountLimits.iterations).contains(iterations),
+                "iterations must be between 1 and \(CountLimits.iterations), got \(iterations)")
+            try MethodError.require(
+                Self.sizeRange.contains(size),
+                "size must be between \(Self.sizeRange.lowerBound) and \(Self.sizeRange.upperBound) pixels, got \(size)")
             try MethodError.require(learningRate > 0 && learningRate.isFinite, "learning_rate must be positive, got \(learningRate)")
             try MethodError.require(weightDecay >= 0 && gradientClip >= 0, "weight_decay and gradient_clip cannot be negative")
             try MethodError.require((0..<1).contains(thresholdQuantile), "threshold_quantile must be in [0, 1), got \(thresholdQuantile)")
             try MethodError.require(globalViews + patches > 0, "need at least one global view or patch")
             try MethodError.require(
-                (0...Self.maximumViews).contains(globalViews), "global_views must be between 0 and \(Self.maximumViews), got \(globalViews)")
-            try MethodError.require((0...Self.maximumViews).contains(patches), "patches must be between 0 and \(Self.maximumViews), got \(patches)")
-            try MethodError.require(patchSize >= 8 && patchSize <= size, "patch_size must be between 8 and the image size \(size), got \(patchSize)")
+                (0...Self.maximumViews).contains(globalViews), "global_views must be between 0 and \(Self.maximumViews), got \(globalViews)"
+            )
+            try MethodError.require(
+                (0...Self.maximumViews).contains(patches), "patches must be between 0 and \(Self.maximumViews), got \(patches)")
+            try MethodError.require(
+                patchSize >= 8 && patchSize <= size, "patch_size must be between 8 and the image size \(size), got \(patchSize)")
             try MethodError.require(noise >= 0 && tvWeight >= 0, "noise and tv weight cannot be negative")
-            try MethodError.require(Parameterization(rawValue: parameterization) != nil, "parameterization must be pixels or pyramid, got \(parameterization)")
-            try MethodError.require(pyramidLevels >= 1 && (1 << (pyramidLevels - 1)) <= size, "pyramid_levels must be between 1 and log2(size) + 1, got \(pyramidLevels)")
             try MethodError.require(
-                (1...Self.maximumViews).contains(initCandidates), "init_candidates must be between 1 and \(Self.maximumViews), got \(initCandidates)")
-            try MethodError.require((1...size).contains(initResolution), "init_resolution must be between 1 and the size \(size), got \(initResolution)")
+                Parameterization(rawValue: parameterization) != nil, "parameterization must be pixels or pyramid, got \(parameterization)")
             try MethodError.require(
-                (1...CountLimits.viewsPerPass).contains(viewsPerPass), "views_per_pass must be between 1 and \(CountLimits.viewsPerPass), got \(viewsPerPass)")
+                pyramidLevels >= 1 && (1 << (pyramidLevels - 1)) <= size,
+                "pyramid_levels must be between 1 and log2(size) + 1, got \(pyramidLevels)")
+            try MethodError.require(
+                (1...Self.maximumViews).contains(initCandidates),
+                "init_candidates must be between 1 and \(Self.maximumViews), got \(initCandidates)")
+            try MethodError.require(
+                (1...size).contains(initResolution), "init_resolution must be between 1 and the size \(size), got \(initResolution)")
+            try MethodError.require(
+                (1...CountLimits.viewsPerPass).contains(viewsPerPass),
+                "views_per_pass must be between 1 and \(CountLimits.viewsPerPass), got \(viewsPerPass)")
         }
 
         /// Patches per step at this size: the preset's count covers a 224-pixel image.

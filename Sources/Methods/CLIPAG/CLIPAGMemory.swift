@@ -12,7 +12,8 @@ extension CLIPAG.Configuration {
         estimate.addLoading(architecture)
         estimate.add("CLIP image tower", architecture.imageTowerWeightBytes)
         let views = globalViews + patchCount
-        estimate.add("\(min(viewsPerPass, views)) views per pass through CLIP", min(viewsPerPass, views) * architecture.imageActivationBytes)
+        estimate.add(
+            "\(min(viewsPerPass, views)) views per pass through CLIP", min(viewsPerPass, views) * architecture.imageActivationBytes)
         estimate.add(
             "\(views) views and patches",
             2 * views * MemoryEstimate.image(resolution) + 2 * globalViews * MemoryEstimate.image(size))

@@ -79,7 +79,9 @@ public final class CLIPDraw: IterativeMethod {
         // gradient halved) the same steps need eps = 0.5e-8, which matters for strokes whose
         // width gradient is near eps.
         optimizers = [
-            Adam(groups: [ParameterGroup([parameters.points], learningRate: configuration.pointLearningRate, schedule: .thresholds(schedule))]),
+            Adam(groups: [
+                ParameterGroup([parameters.points], learningRate: configuration.pointLearningRate, schedule: .thresholds(schedule))
+            ]),
             Adam(groups: [ParameterGroup([parameters.strokeWidths], learningRate: configuration.widthLearningRate)], epsilon: 0.5e-8),
             Adam(groups: [ParameterGroup(colors, learningRate: configuration.colorLearningRate)]),
         ]
@@ -115,7 +117,8 @@ public final class CLIPDraw: IterativeMethod {
         let lossValue = loss.item
         let promptCount = textEmbeddings.shape[0]
         let cosineValues = cosines.values
-        let similarity = stride(from: 0, to: cosineValues.count, by: promptCount).map { cosineValues[$0] }.reduce(0, +)
+        let similarity =
+            stride(from: 0, to: cosineValues.count, by: promptCount).map { cosineValues[$0] }.reduce(0, +)
             / Float(configuration.augmentations)
         let improved = best.offer(lossValue, drawn.scene)
         clock.measure("backward") { loss.backward() }
@@ -147,7 +150,9 @@ public final class CLIPDraw: IterativeMethod {
         return objective(image, draw, clock: &clock)
     }
 
-    private func objective(_ image: Tensor, _ draw: PerspectiveCropAugmentation.Draw, clock: inout StageClock) -> (loss: Tensor, cosines: Tensor) {
+    private func objective(_ image: Tensor, _ draw: PerspectiveCropAugmentation.Draw, clock: inout StageClock) -> (
+        loss: Tensor, cosines: Tensor
+    ) {
         let views = clock.measure("augment") { augmentation.apply(image, draw) }
         let cosines = clock.measure("clip forward") {
             matmul(l2Normalize(model.imageEmbedding(views)), textEmbeddings, transposeB: true)

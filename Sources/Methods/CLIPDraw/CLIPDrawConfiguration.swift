@@ -74,11 +74,16 @@ extension CLIPDraw {
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
             try MethodError.require(
-                (1...CountLimits.iterations).contains(iterations), "iterations must be between 1 and \(CountLimits.iterations), got \(iterations)")
+                (1...CountLimits.iterations).contains(iterations),
+                "iterations must be between 1 and \(CountLimits.iterations), got \(iterations)")
             try MethodError.require(canvas >= 16 && canvas <= 4096, "canvas must be between 16 and 4096 pixels, got \(canvas)")
-            try MethodError.require((0...Self.maximumPaths).contains(paths), "paths must be between 0 and \(Self.maximumPaths), got \(paths)")
-            try MethodError.require(minSegments >= 1 && maxSegments >= minSegments, "segments must be a range of at least 1, got \(minSegments)...\(maxSegments)")
-            try MethodError.require(pointSpread >= 0 && pointSpread.isFinite, "point_spread must be a non-negative number, got \(pointSpread)")
+            try MethodError.require(
+                (0...Self.maximumPaths).contains(paths), "paths must be between 0 and \(Self.maximumPaths), got \(paths)")
+            try MethodError.require(
+                minSegments >= 1 && maxSegments >= minSegments,
+                "segments must be a range of at least 1, got \(minSegments)...\(maxSegments)")
+            try MethodError.require(
+                pointSpread >= 0 && pointSpread.isFinite, "point_spread must be a non-negative number, got \(pointSpread)")
             try MethodError.require(minWidth > 0 && minWidth.isFinite, "min-width must be positive, got \(minWidth)")
             try MethodError.require(maxWidth > 0 && maxWidth.isFinite, "max-width must be positive, got \(maxWidth)")
             try MethodError.require(maxWidth >= minWidth, "max-width \(maxWidth) is below min-width \(minWidth)")
@@ -90,7 +95,8 @@ extension CLIPDraw {
                 try MethodError.require(rate >= 0 && rate.isFinite, "\(name)_learning_rate must be a non-negative number, got \(rate)")
             }
             for step in pointSchedule {
-                try MethodError.require((0...1).contains(step.fraction) && step.factor >= 0, "point_schedule steps need a fraction in [0, 1] and a factor >= 0")
+                try MethodError.require(
+                    (0...1).contains(step.fraction) && step.factor >= 0, "point_schedule steps need a fraction in [0, 1] and a factor >= 0")
             }
             for negative in negatives {
                 try MethodError.require(!negative.text.trimmingCharacters(in: .whitespaces).isEmpty, "a negative prompt is empty")

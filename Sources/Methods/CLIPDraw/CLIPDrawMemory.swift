@@ -11,7 +11,9 @@ extension CLIPDraw.Configuration {
         estimate.add("runtime", MemoryEstimate.runtimeBytes)
         estimate.addLoading(architecture)
         estimate.add("CLIP image tower", architecture.imageTowerWeightBytes)
-        estimate.add("\(augmentations) views through CLIP", augmentations * (architecture.imageActivationBytes + 3 * MemoryEstimate.image(architecture.imageResolution)))
+        estimate.add(
+            "\(augmentations) views through CLIP",
+            augmentations * (architecture.imageActivationBytes + 3 * MemoryEstimate.image(architecture.imageResolution)))
         // Colour, coverage and their gradients per pixel, and each stroke's segments in the tiles
         // it touches.
         estimate.add("rasterizer at \(canvas) px", 8 * MemoryEstimate.image(canvas) + paths * maxSegments * 4096)

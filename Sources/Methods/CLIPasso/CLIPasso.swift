@@ -44,7 +44,8 @@ public final class CLIPasso: IterativeMethod {
 
         var initGenerator = SeededGenerator(seed: SeededGenerator.mix(seed ^ 0x436C_6970_6173_736F))
         generator = SeededGenerator(seed: SeededGenerator.mix(seed))
-        startPixels = configuration.saliencyInit
+        startPixels =
+            configuration.saliencyInit
             ? SalientStrokes.startPixels(
                 count: configuration.strokes, target: target, temperature: configuration.softmaxTemperature, size: size,
                 generator: &initGenerator)

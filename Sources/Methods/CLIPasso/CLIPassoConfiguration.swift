@@ -62,25 +62,35 @@ extension CLIPasso {
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
             try MethodError.require(
-                (1...CountLimits.iterations).contains(iterations), "iterations must be between 1 and \(CountLimits.iterations), got \(iterations)")
-            try MethodError.require((1...Self.maximumStrokes).contains(strokes), "strokes must be between 1 and \(Self.maximumStrokes), got \(strokes)")
+                (1...CountLimits.iterations).contains(iterations),
+                "iterations must be between 1 and \(CountLimits.iterations), got \(iterations)")
+            try MethodError.require(
+                (1...Self.maximumStrokes).contains(strokes), "strokes must be between 1 and \(Self.maximumStrokes), got \(strokes)")
             try MethodError.require(strokeWidth > 0 && strokeWidth.isFinite, "the stroke width must be positive, got \(strokeWidth)")
-            try MethodError.require(pointSpread >= 0 && pointSpread.isFinite, "point_spread must be a non-negative number, got \(pointSpread)")
-            try MethodError.require(learningRate >= 0 && learningRate.isFinite, "learning_rate must be a non-negative number, got \(learningRate)")
+            try MethodError.require(
+                pointSpread >= 0 && pointSpread.isFinite, "point_spread must be a non-negative number, got \(pointSpread)")
+            try MethodError.require(
+                learningRate >= 0 && learningRate.isFinite, "learning_rate must be a non-negative number, got \(learningRate)")
             try MethodError.require(
                 (1...Self.maximumAugmentations).contains(augmentations),
                 "augmentations must be between 1 and \(Self.maximumAugmentations), got \(augmentations)")
-            try MethodError.require(!geometricLayers.isEmpty || semanticWeight > 0, "the loss is empty: give geometric layers or a positive semantic weight")
+            try MethodError.require(
+                !geometricLayers.isEmpty || semanticWeight > 0, "the loss is empty: give geometric layers or a positive semantic weight")
             try MethodError.require(geometricLayers.allSatisfy { $0 >= 0 }, "geometric layers are 0-based indices, got \(geometricLayers)")
-            try MethodError.require(geometricWeight >= 0 && geometricWeight.isFinite, "geometric_weight must be a non-negative number, got \(geometricWeight)")
-            try MethodError.require(semanticWeight >= 0 && semanticWeight.isFinite, "the semantic weight must be a non-negative number, got \(semanticWeight)")
-            try MethodError.require(softmaxTemperature > 0 && softmaxTemperature.isFinite, "softmax_temperature must be positive, got \(softmaxTemperature)")
+            try MethodError.require(
+                geometricWeight >= 0 && geometricWeight.isFinite, "geometric_weight must be a non-negative number, got \(geometricWeight)")
+            try MethodError.require(
+                semanticWeight >= 0 && semanticWeight.isFinite, "the semantic weight must be a non-negative number, got \(semanticWeight)")
+            try MethodError.require(
+                softmaxTemperature > 0 && softmaxTemperature.isFinite, "softmax_temperature must be positive, got \(softmaxTemperature)")
             try MethodError.require(evalInterval >= 1, "eval_interval must be at least 1, got \(evalInterval)")
             try MethodError.require(minDelta >= 0 && minDelta.isFinite, "min_delta must be a non-negative number, got \(minDelta)")
-            try MethodError.require((1...Self.maximumSeeds).contains(seeds), "seeds must be between 1 and \(Self.maximumSeeds), got \(seeds)")
+            try MethodError.require(
+                (1...Self.maximumSeeds).contains(seeds), "seeds must be between 1 and \(Self.maximumSeeds), got \(seeds)")
             try MethodError.require(padMargin >= 0, "pad_margin cannot be negative, got \(padMargin)")
             try MethodError.require(
-                (1...CountLimits.viewsPerPass).contains(viewsPerPass), "views_per_pass must be between 1 and \(CountLimits.viewsPerPass), got \(viewsPerPass)")
+                (1...CountLimits.viewsPerPass).contains(viewsPerPass),
+                "views_per_pass must be between 1 and \(CountLimits.viewsPerPass), got \(viewsPerPass)")
             let stroke = try strokeColor()
             try MethodError.require(stroke.a == 1, "the stroke colour must be opaque, got \(color)")
         }

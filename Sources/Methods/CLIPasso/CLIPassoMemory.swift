@@ -15,7 +15,8 @@ extension CLIPasso.Configuration {
         estimate.add("\(min(viewsPerPass, copies)) sketch copies per pass", min(viewsPerPass, copies) * geometric.imageActivationBytes)
         // The photo's copies go forward without a tape: one copy's maps at a time, and the
         // compared feature maps of all.
-        estimate.add("\(copies) photo copies", geometric.imageActivationBytes / 4 + copies * 3 * MemoryEstimate.image(geometric.imageResolution))
+        estimate.add(
+            "\(copies) photo copies", geometric.imageActivationBytes / 4 + copies * 3 * MemoryEstimate.image(geometric.imageResolution))
         // Each run keeps its strokes, their Adam moments and its best sketch (about a kilobyte a
         // stroke with the scene's bookkeeping), plus its own small buffers.
         estimate.add("\(runs) runs of \(strokes) strokes", runs * (strokes * 1024 + 64 * 1024))

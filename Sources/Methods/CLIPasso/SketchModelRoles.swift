@@ -53,16 +53,22 @@ public struct SketchModelRoles {
         } else {
             saliency = presetSaliency
             if let file = [saliencyFlag, geometricFlag].compactMap({ $0 }).first(where: { isFile($0) }), configuration.saliencyInit {
-                notes.append("\(fileName(file)) is a ResNet; placing the first strokes reads a vision transformer's attention, so \(presetSaliency) serves saliency")
+                notes.append(
+                    "\(fileName(file)) is a ResNet; placing the first strokes reads a vision transformer's attention, so \(presetSaliency) serves saliency"
+                )
             }
         }
 
         if configuration.saliencyInit, saliency == geometric, isFile(saliency) {
-            notes.append("\(fileName(saliency)) serves both roles: saliency and the geometric loss" + (geometricLayers.map { " (layers \($0.map(String.init).joined(separator: ",")))" } ?? ""))
+            notes.append(
+                "\(fileName(saliency)) serves both roles: saliency and the geometric loss"
+                    + (geometricLayers.map { " (layers \($0.map(String.init).joined(separator: ",")))" } ?? ""))
         } else {
             if configuration.saliencyInit, isFile(saliency) { notes.append("\(fileName(saliency)) serves saliency") }
             if isFile(geometric) {
-                notes.append("\(fileName(geometric)) serves the geometric loss" + (geometricLayers.map { " (layers \($0.map(String.init).joined(separator: ",")))" } ?? ""))
+                notes.append(
+                    "\(fileName(geometric)) serves the geometric loss"
+                        + (geometricLayers.map { " (layers \($0.map(String.init).joined(separator: ",")))" } ?? ""))
             }
         }
     }

@@ -62,7 +62,8 @@ struct SketchObjective {
     func features(_ views: Tensor) -> Features {
         let needsEmbedding = semanticWeight > 0
         let deepest = (layers.max() ?? 0) + 1
-        let capture = isTransformer
+        let capture =
+            isTransformer
             ? VisionCapture(blockTokens: true, blockLimit: needsEmbedding ? nil : deepest)
             : VisionCapture(stages: true, stageLimit: needsEmbedding ? nil : deepest - 1)
         let encoded = model.encodeImage(views, capture: capture)

@@ -19,7 +19,8 @@ public final class SketchTarget {
         try configuration.validate()
         let size = geometricModel.imageResolution
         guard photo.shape == [3, size, size] else {
-            throw MethodError("the prepared photo is \(photo.shape), but \(configuration.geometricModel) compares [3, \(size), \(size)] images")
+            throw MethodError(
+                "the prepared photo is \(photo.shape), but \(configuration.geometricModel) compares [3, \(size), \(size)] images")
         }
         if configuration.saliencyInit && saliency == nil {
             throw MethodError("starting strokes on salient pixels needs the saliency of the photo (a ViT's attention, e.g. ViT-B/32)")

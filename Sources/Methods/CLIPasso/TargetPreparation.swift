@@ -16,7 +16,8 @@ public enum TargetPreparation {
             throw MethodError("the photo is \(width)x\(height) pixels; CLIPasso needs at least \(minimumSide) on each side")
         }
         if let mask, mask.width != width || mask.height != height {
-            throw MethodError("the mask is \(mask.width)x\(mask.height) pixels but the photo is \(width)x\(height); give a mask of the photo's size")
+            throw MethodError(
+                "the mask is \(mask.width)x\(mask.height) pixels but the photo is \(width)x\(height); give a mask of the photo's size")
         }
     }
 

@@ -145,7 +145,8 @@ public final class CLIPstyler: IterativeMethod {
 
     public func step() -> IterationReport {
         precondition(!isFinished, "the run is complete")
-        let draw = configuration.patches > 0
+        let draw =
+            configuration.patches > 0
             ? patchViews.sample(imageHeight: workingSize.height, imageWidth: workingSize.width, generator: &generator) : nil
         return step(patches: draw)
     }

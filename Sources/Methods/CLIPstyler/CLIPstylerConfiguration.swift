@@ -46,25 +46,35 @@ extension CLIPstyler {
         /// Checks the numbers before any work starts, with a message naming the setting.
         public func validate() throws {
             try MethodError.require(
-                (1...CountLimits.iterations).contains(iterations), "iterations must be between 1 and \(CountLimits.iterations), got \(iterations)")
-            try MethodError.require(Self.sizeRange.contains(size), "size must be between \(Self.sizeRange.lowerBound) and \(Self.sizeRange.upperBound) pixels, got \(size)")
+                (1...CountLimits.iterations).contains(iterations),
+                "iterations must be between 1 and \(CountLimits.iterations), got \(iterations)")
+            try MethodError.require(
+                Self.sizeRange.contains(size),
+                "size must be between \(Self.sizeRange.lowerBound) and \(Self.sizeRange.upperBound) pixels, got \(size)")
             try MethodError.require(learningRate > 0 && learningRate.isFinite, "learning_rate must be positive, got \(learningRate)")
             try MethodError.require(learningRateStep >= 1, "learning_rate_step must be at least 1, got \(learningRateStep)")
-            try MethodError.require(learningRateGamma > 0 && learningRateGamma <= 1, "learning_rate_gamma must be in (0, 1], got \(learningRateGamma)")
+            try MethodError.require(
+                learningRateGamma > 0 && learningRateGamma <= 1, "learning_rate_gamma must be in (0, 1], got \(learningRateGamma)")
             try MethodError.require(
                 !source.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
                 "the source text is empty; describe what the photo is, e.g. \"a Photo\"")
-            try MethodError.require((0...Self.maximumPatches).contains(patches), "patches must be between 0 and \(Self.maximumPatches), got \(patches)")
+            try MethodError.require(
+                (0...Self.maximumPatches).contains(patches), "patches must be between 0 and \(Self.maximumPatches), got \(patches)")
             try MethodError.require(patchSize >= 8, "patch_size must be at least 8 pixels, got \(patchSize)")
-            try MethodError.require((0...1).contains(perspectiveDistortion), "perspective_distortion must be in [0, 1], got \(perspectiveDistortion)")
-            try MethodError.require((0...2).contains(rejectionThreshold), "rejection_threshold must be in [0, 2] (a loss 1 − cos), got \(rejectionThreshold)")
+            try MethodError.require(
+                (0...1).contains(perspectiveDistortion), "perspective_distortion must be in [0, 1], got \(perspectiveDistortion)")
+            try MethodError.require(
+                (0...2).contains(rejectionThreshold), "rejection_threshold must be in [0, 2] (a loss 1 − cos), got \(rejectionThreshold)")
             try MethodError.require(
                 [patchWeight, globalWeight, contentWeight, tvWeight].allSatisfy { $0 >= 0 && $0.isFinite },
                 "loss weights cannot be negative")
-            try MethodError.require(patches > 0 || globalWeight > 0, "need patches or a global weight: without either nothing pulls towards the style")
-            try MethodError.require(outputContrast >= 0 && outputContrast.isFinite, "output_contrast cannot be negative, got \(outputContrast)")
             try MethodError.require(
-                (1...CountLimits.viewsPerPass).contains(viewsPerPass), "views_per_pass must be between 1 and \(CountLimits.viewsPerPass), got \(viewsPerPass)")
+                patches > 0 || globalWeight > 0, "need patches or a global weight: without either nothing pulls towards the style")
+            try MethodError.require(
+                outputContrast >= 0 && outputContrast.isFinite, "output_contrast cannot be negative, got \(outputContrast)")
+            try MethodError.require(
+                (1...CountLimits.viewsPerPass).contains(viewsPerPass),
+                "views_per_pass must be between 1 and \(CountLimits.viewsPerPass), got \(viewsPerPass)")
         }
     }
 }

@@ -13,7 +13,8 @@ public struct CLIPstylerPatchAugmentation: Sendable {
     public var normalization: CLIPNormalization?
 
     public init(
-        patches: Int = 64, patchSize: Int = 128, perspective: RandomPerspective = RandomPerspective(distortionScale: 0.5, probability: 1, fill: [0]),
+        patches: Int = 64, patchSize: Int = 128,
+        perspective: RandomPerspective = RandomPerspective(distortionScale: 0.5, probability: 1, fill: [0]),
         size: Int = 224, normalization: CLIPNormalization? = .openAI
     ) {
         precondition(patches > 0, "\(patches) patches")

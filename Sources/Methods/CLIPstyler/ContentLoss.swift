@@ -6,7 +6,8 @@ import Tensor
 /// Σ over layers of the mean squared difference between `features[i]` and `targets[i]` (the
 /// photo's features, constants); differentiable with respect to `features`.
 public func contentLoss(_ features: [Tensor], targets: [Tensor]) -> Tensor {
-    precondition(!features.isEmpty && features.count == targets.count, "content loss: \(features.count) feature maps for \(targets.count) targets")
+    precondition(
+        !features.isEmpty && features.count == targets.count, "content loss: \(features.count) feature maps for \(targets.count) targets")
     for (feature, target) in zip(features, targets) {
         precondition(feature.shape == target.shape, "content loss: features \(feature.shape) against target \(target.shape)")
     }

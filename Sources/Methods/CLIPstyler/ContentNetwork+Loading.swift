@@ -25,7 +25,8 @@ extension ContentNetwork {
         } catch let error as NonFiniteWeightError {
             throw error
         } catch {
-            throw MethodError("\(path) is not usable as VGG19 content weights (\(error)); give torchvision's \(torchvisionFile), or --content-model clip")
+            throw MethodError(
+                "\(path) is not usable as VGG19 content weights (\(error)); give torchvision's \(torchvisionFile), or --content-model clip")
         }
     }
 

@@ -19,8 +19,10 @@ extension StylerUNet {
         public let stride: Int
         public let padding: Int
 
-        init<Failure: Error>(_ name: String, in inChannels: Int, out outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-             supply: ParameterSupplier<Failure>) throws(Failure) {
+        init<Failure: Error>(
+            _ name: String, in inChannels: Int, out outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+            supply: ParameterSupplier<Failure>
+        ) throws(Failure) {
             let fanIn = inChannels * kernel * kernel
             weight = try supply("\(name).weight", [outChannels, inChannels, kernel, kernel], fanIn)
             bias = try supply("\(name).bias", [outChannels], fanIn)

@@ -6,7 +6,8 @@ import Tensor
 /// One embedding [1, D] for a text from its template prompts' embeddings [T, D]: their mean,
 /// L2-normalised (the prompts are averaged unnormalised, as the reference does).
 public func templateEmbedding(_ promptEmbeddings: Tensor) -> Tensor {
-    precondition(promptEmbeddings.rank == 2 && promptEmbeddings.shape[0] > 0, "template embeddings must be [T, D], got \(promptEmbeddings.shape)")
+    precondition(
+        promptEmbeddings.rank == 2 && promptEmbeddings.shape[0] > 0, "template embeddings must be [T, D], got \(promptEmbeddings.shape)")
     return l2Normalize(promptEmbeddings.mean(axes: [0], keepDims: true))
 }
 

@@ -8,7 +8,8 @@ public struct WorkingSize: Equatable, Sendable {
     public let roundedFrom: Int?
 
     public init(photoHeight: Int, photoWidth: Int, longerSide: Int) {
-        precondition(photoHeight > 0 && photoWidth > 0 && longerSide > 0, "working size of a \(photoWidth)x\(photoHeight) photo at \(longerSide)")
+        precondition(
+            photoHeight > 0 && photoWidth > 0 && longerSide > 0, "working size of a \(photoWidth)x\(photoHeight) photo at \(longerSide)")
         func multipleOf8(_ side: Double) -> Int { max(8, Int((side / 8).rounded()) * 8) }
         let longer = multipleOf8(Double(longerSide))
         let shorter = multipleOf8(Double(longer) * Double(min(photoHeight, photoWidth)) / Double(max(photoHeight, photoWidth)))

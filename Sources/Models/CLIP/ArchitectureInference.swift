@@ -9,10 +9,11 @@ extension CLIPArchitecture {
         }
         /// Distinct values of the path component after `prefix` (block indices).
         func indices(after prefix: String) -> Set<Int> {
-            Set(shapes.keys.compactMap { key -> Int? in
-                guard key.hasPrefix(prefix) else { return nil }
-                return Int(key.dropFirst(prefix.count).prefix { $0 != "." })
-            })
+            Set(
+                shapes.keys.compactMap { key -> Int? in
+                    guard key.hasPrefix(prefix) else { return nil }
+                    return Int(key.dropFirst(prefix.count).prefix { $0 != "." })
+                })
         }
         let embedDimension = try shape("text_projection")[1]
         let vision: Vision

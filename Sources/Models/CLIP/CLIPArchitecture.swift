@@ -54,12 +54,18 @@ public struct CLIPArchitecture: Equatable, Sendable {
         "RN50": .init(vision: .resNet(stageBlocks: [3, 4, 6, 3], width: 64), imageResolution: 224, embedDimension: 1024, textWidth: 512),
         "RN101": .init(vision: .resNet(stageBlocks: [3, 4, 23, 3], width: 64), imageResolution: 224, embedDimension: 512, textWidth: 512),
         "RN50x4": .init(vision: .resNet(stageBlocks: [4, 6, 10, 6], width: 80), imageResolution: 288, embedDimension: 640, textWidth: 640),
-        "RN50x16": .init(vision: .resNet(stageBlocks: [6, 8, 18, 8], width: 96), imageResolution: 384, embedDimension: 768, textWidth: 768),
-        "RN50x64": .init(vision: .resNet(stageBlocks: [3, 15, 36, 10], width: 128), imageResolution: 448, embedDimension: 1024, textWidth: 1024),
-        "ViT-B/32": .init(vision: .transformer(width: 768, layers: 12, patchSize: 32), imageResolution: 224, embedDimension: 512, textWidth: 512),
-        "ViT-B/16": .init(vision: .transformer(width: 768, layers: 12, patchSize: 16), imageResolution: 224, embedDimension: 512, textWidth: 512),
-        "ViT-L/14": .init(vision: .transformer(width: 1024, layers: 24, patchSize: 14), imageResolution: 224, embedDimension: 768, textWidth: 768),
-        "ViT-L/14@336px": .init(vision: .transformer(width: 1024, layers: 24, patchSize: 14), imageResolution: 336, embedDimension: 768, textWidth: 768),
+        "RN50x16": .init(
+            vision: .resNet(stageBlocks: [6, 8, 18, 8], width: 96), imageResolution: 384, embedDimension: 768, textWidth: 768),
+        "RN50x64": .init(
+            vision: .resNet(stageBlocks: [3, 15, 36, 10], width: 128), imageResolution: 448, embedDimension: 1024, textWidth: 1024),
+        "ViT-B/32": .init(
+            vision: .transformer(width: 768, layers: 12, patchSize: 32), imageResolution: 224, embedDimension: 512, textWidth: 512),
+        "ViT-B/16": .init(
+            vision: .transformer(width: 768, layers: 12, patchSize: 16), imageResolution: 224, embedDimension: 512, textWidth: 512),
+        "ViT-L/14": .init(
+            vision: .transformer(width: 1024, layers: 24, patchSize: 14), imageResolution: 224, embedDimension: 768, textWidth: 768),
+        "ViT-L/14@336px": .init(
+            vision: .transformer(width: 1024, layers: 24, patchSize: 14), imageResolution: 336, embedDimension: 768, textWidth: 768),
     ]
 
     /// Every parameter the model needs, with its shape, in OpenAI's names. Weight files are

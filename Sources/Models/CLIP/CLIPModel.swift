@@ -77,7 +77,8 @@ public final class CLIPModel {
         var table = weights
         switch architecture.vision {
         case .transformer(let width, let layers, let patchSize):
-            visual = .transformer(try VisionTransformer(&table, architecture: architecture, width: width, layers: layers, patchSize: patchSize))
+            visual = .transformer(
+                try VisionTransformer(&table, architecture: architecture, width: width, layers: layers, patchSize: patchSize))
         case .resNet(let stageBlocks, let width):
             visual = .resNet(try ModifiedResNet(&table, architecture: architecture, stageBlocks: stageBlocks, width: width))
         }
@@ -92,8 +93,9 @@ public final class CLIPModel {
     /// The image tower on normalised images [B, 3, R, R]. Differentiable with respect to the
     /// images (the weights are frozen: only the input gradient is ever computed).
     public func encodeImage(_ images: Tensor, capture: VisionCapture = VisionCapture()) -> VisionFeatures {
-        precondition(images.rank == 4 && images.shape[1] == 3 && images.shape[2] == imageResolution && images.shape[3] == imageResolution,
-                     "CLIP expects images [B, 3, \(imageResolution), \(imageResolution)], got \(images.shape)")
+        precondition(
+            images.rank == 4 && images.shape[1] == 3 && images.shape[2] == imageResolution && images.shape[3] == imageResolution,
+            "CLIP expects images [B, 3, \(imageResolution), \(imageResolution)], got \(images.shape)")
         switch visual {
         case .transformer(let tower): return tower(images, capture: capture)
         case .resNet(let tower): return tower(images, capture: capture)

@@ -16,7 +16,8 @@ final class ModifiedResNet {
         let stride: Int
         let padding: Int
 
-        init(_ weights: inout StateDict, conv: String, norm: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1) throws {
+        init(_ weights: inout StateDict, conv: String, norm: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1) throws
+        {
             weight = try weights.take("\(conv).weight", shape: [outChannels, inChannels, kernel, kernel])
             gamma = try weights.take("\(norm).weight", shape: [outChannels])
             beta = try weights.take("\(norm).bias", shape: [outChannels])
@@ -41,13 +42,17 @@ final class ModifiedResNet {
 
         init(_ weights: inout StateDict, prefix: String, inChannels: Int, planes: Int, stride: Int) throws {
             self.stride = stride
-            reduce = try NormalizedConvolution(&weights, conv: "\(prefix).conv1", norm: "\(prefix).bn1", inChannels: inChannels, outChannels: planes, kernel: 1)
-            spatial = try NormalizedConvolution(&weights, conv: "\(prefix).conv2", norm: "\(prefix).bn2", inChannels: planes, outChannels: planes, kernel: 3)
-            expand = try NormalizedConvolution(&weights, conv: "\(prefix).conv3", norm: "\(prefix).bn3", inChannels: planes, outChannels: planes * 4, kernel: 1)
+            reduce = try NormalizedConvolution(
+                &weights, conv: "\(prefix).conv1", norm: "\(prefix).bn1", inChannels: inChannels, outChannels: planes, kernel: 1)
+            spatial = try NormalizedConvolution(
+                &weights, conv: "\(prefix).conv2", norm: "\(prefix).bn2", inChannels: planes, outChannels: planes, kernel: 3)
+            expand = try NormalizedConvolution(
+                &weights, conv: "\(prefix).conv3", norm: "\(prefix).bn3", inChannels: planes, outChannels: planes * 4, kernel: 1)
             downsample =
                 stride > 1 || inChannels != planes * 4
                 ? try NormalizedConvolution(
-                    &weights, conv: "\(prefix).downsample.0", norm: "\(prefix).downsample.1", inChannels: inChannels, outChannels: planes * 4, kernel: 1)
+                    &weights, conv: "\(prefix).downsample.0", norm: "\(prefix).downsample.1", inChannels: inChannels,
+                    outChannels: planes * 4, kernel: 1)
                 : nil
         }
 
@@ -76,9 +81,12 @@ final class ModifiedResNet {
 
     init(_ weights: inout StateDict, architecture: CLIPArchitecture, stageBlocks: [Int], width: Int) throws {
         stem = [
-            try NormalizedConvolution(&weights, conv: "visual.conv1", norm: "visual.bn1", inChannels: 3, outChannels: width / 2, kernel: 3, stride: 2),
-            try NormalizedConvolution(&weights, conv: "visual.conv2", norm: "visual.bn2", inChannels: width / 2, outChannels: width / 2, kernel: 3),
-            try NormalizedConvolution(&weights, conv: "visual.conv3", norm: "visual.bn3", inChannels: width / 2, outChannels: width, kernel: 3),
+            try NormalizedConvolution(
+                &weights, conv: "visual.conv1", norm: "visual.bn1", inChannels: 3, outChannels: width / 2, kernel: 3, stride: 2),
+            try NormalizedConvolution(
+                &weights, conv: "visual.conv2", norm: "visual.bn2", inChannels: width / 2, outChannels: width / 2, kernel: 3),
+            try NormalizedConvolution(
+                &weights, conv: "visual.conv3", norm: "visual.bn3", inChannels: width / 2, outChannels: width, kernel: 3),
         ]
         var inChannels = width
         var stages: [[Bottleneck]] = []
@@ -87,7 +95,9 @@ final class ModifiedResNet {
             var stageBlocks: [Bottleneck] = []
             for index in 0..<blocks {
                 let stride = (index == 0 && stage > 0) ? 2 : 1
-                stageBlocks.append(try Bottleneck(&weights, prefix: "visual.layer\(stage + 1).\(index)", inChannels: inChannels, planes: planes, stride: stride))
+                stageBlocks.append(
+                    try Bottleneck(
+                        &weights, prefix: "visual.layer\(stage + 1).\(index)", inChannels: inChannels, planes: planes, stride: stride))
                 inChannels = planes * 4
             }
             stages.append(stageBlocks)

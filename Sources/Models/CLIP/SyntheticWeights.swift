@@ -37,7 +37,8 @@ public enum SyntheticWeights {
         if name == "logit_scale" { return (2.659_260_1, 0) }  // log(1 / 0.07), CLIP's initial value
         if leaf == "running_var" { return (1, 0.5) }
         if leaf == "running_mean" { return (0, 0.1) }
-        let isNorm = name.contains(".ln_") || name.hasPrefix("ln_") || name.contains(".bn") || name.contains("downsample.1")
+        let isNorm =
+            name.contains(".ln_") || name.hasPrefix("ln_") || name.contains(".bn") || name.contains("downsample.1")
             || name.hasPrefix("visual.ln_")
         if isNorm { return leaf == "weight" ? (1, 0.1) : (0, 0.05) }
         if leaf == "bias" || leaf == "in_proj_bias" { return (0, 0.02) }

@@ -17,7 +17,9 @@ final class TextTransformer {
         tokenEmbedding = try weights.take("token_embedding.weight", shape: [architecture.vocabularySize, width])
         positionalEmbedding = try weights.take("positional_embedding", shape: [contextLength, width])
         blocks = try (0..<architecture.textLayers).map {
-            try TransformerBlock(&weights, prefix: "transformer.resblocks.\($0)", width: architecture.textWidth, heads: architecture.textHeads, activation: architecture.activation)
+            try TransformerBlock(
+                &weights, prefix: "transformer.resblocks.\($0)", width: architecture.textWidth, heads: architecture.textHeads,
+                activation: architecture.activation)
         }
         lnFinalWeight = try weights.take("ln_final.weight", shape: [width])
         lnFinalBias = try weights.take("ln_final.bias", shape: [width])

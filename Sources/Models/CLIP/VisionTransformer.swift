@@ -21,13 +21,17 @@ final class VisionTransformer {
         self.patchSize = patchSize
         resolution = architecture.imageResolution
         let grid = resolution / patchSize
-        patchEmbedding = try weights.take("visual.conv1.weight", shape: [width, 3, patchSize, patchSize]).reshaped([width, 3 * patchSize * patchSize])
+        patchEmbedding = try weights.take("visual.conv1.weight", shape: [width, 3, patchSize, patchSize]).reshaped([
+            width, 3 * patchSize * patchSize,
+        ])
         classEmbedding = try weights.take("visual.class_embedding", shape: [width])
         positionalEmbedding = try weights.take("visual.positional_embedding", shape: [grid * grid + 1, width])
         lnPreWeight = try weights.take("visual.ln_pre.weight", shape: [width])
         lnPreBias = try weights.take("visual.ln_pre.bias", shape: [width])
         blocks = try (0..<layers).map {
-            try TransformerBlock(&weights, prefix: "visual.transformer.resblocks.\($0)", width: width, heads: width / 64, activation: architecture.activation)
+            try TransformerBlock(
+                &weights, prefix: "visual.transformer.resblocks.\($0)", width: width, heads: width / 64, activation: architecture.activation
+            )
         }
         lnPostWeight = try weights.take("visual.ln_post.weight", shape: [width])
         lnPostBias = try weights.take("visual.ln_post.bias", shape: [width])

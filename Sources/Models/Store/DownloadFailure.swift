@@ -15,7 +15,8 @@ extension ModelStore {
             case .cannotFindHost, .dnsLookupFailed: return "cannot resolve \(host)"
             case .cannotConnectToHost: return "cannot connect to \(host)"
             case .timedOut: return "\(host) did not answer in time"
-            case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate: return "no secure connection to \(host)"
+            case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate:
+                return "no secure connection to \(host)"
             default: return "network error \(urlError.code.rawValue) from \(host)"
             }
         }

@@ -54,7 +54,9 @@ public struct ModelStore {
 
     /// The weights file for `argument`, downloading a known model when it is missing and
     /// `allowDownload` is set. `progress` receives (bytes so far, total if known).
-    public func resolve(_ argument: String, allowDownload: Bool = true, progress: @escaping (Int64, Int64?) -> Void = { _, _ in }) throws -> URL {
+    public func resolve(_ argument: String, allowDownload: Bool = true, progress: @escaping (Int64, Int64?) -> Void = { _, _ in }) throws
+        -> URL
+    {
         switch try locate(argument) {
         case .file(let url), .cached(_, let url):
             return url
@@ -73,7 +75,8 @@ public struct ModelStore {
         do {
             try FileManager.default.createDirectory(at: downloadDirectory, withIntermediateDirectories: true)
         } catch {
-            throw ModelStoreError.downloadFailed(model, reason: "cannot create \(downloadDirectory.path): \(error.localizedDescription)", expectedAt: destination)
+            throw ModelStoreError.downloadFailed(
+                model, reason: "cannot create \(downloadDirectory.path): \(error.localizedDescription)", expectedAt: destination)
         }
         try? FileManager.default.removeItem(at: partial)
         do {
@@ -95,9 +98,10 @@ public struct ModelStore {
 
     public func knownModel(_ name: String) -> KnownModel? {
         let lowered = name.lowercased()
-        return knownModels.first { $0.name.lowercased() == lowered } ?? KnownModel.named(name).flatMap { match in
-            knownModels.first { $0.name == match.name }
-        }
+        return knownModels.first { $0.name.lowercased() == lowered }
+            ?? KnownModel.named(name).flatMap { match in
+                knownModels.first { $0.name == match.name }
+            }
     }
 
     /// SHA-256 of a file, read in 4 MiB chunks.
@@ -139,7 +143,10 @@ enum Download {
             self.progress = progress
         }
 
-        func urlSession(_ session: URLSession, downloadTask: URLSessionDownloadTask, didWriteData bytesWritten: Int64, totalBytesWritten: Int64, totalBytesExpectedToWrite: Int64) {
+        func urlSession(
+            _ session: URLSession, downloadTask: URLSessionDownloadTask, didWriteData bytesWritten: Int64, totalBytesWritten: Int64,
+            totalBytesExpectedToWrite: Int64
+        ) {
             progress(totalBytesWritten, totalBytesExpectedToWrite > 0 ? totalBytesExpectedToWrite : nil)
         }
 

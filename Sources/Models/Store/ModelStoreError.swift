@@ -10,9 +10,11 @@ public enum ModelStoreError: Error, CustomStringConvertible {
         case .unknownModel(let text, let known):
             return "\"\(text)\" is neither a weights file nor a known model (known: \(known.joined(separator: ", ")))"
         case .notDownloaded(let model, let destination):
-            return "\(model.name) is not downloaded yet; run `clipcanvas models pull \(model.name)`, or place \(model.fileName) from \(model.url) at \(destination.path)"
+            return
+                "\(model.name) is not downloaded yet; run `clipcanvas models pull \(model.name)`, or place \(model.fileName) from \(model.url) at \(destination.path)"
         case .downloadFailed(let model, let reason, let destination):
-            return "could not download \(model.name) (\(reason)); fetch \(model.url) on a machine with network access and place it at \(destination.path)"
+            return
+                "could not download \(model.name) (\(reason)); fetch \(model.url) on a machine with network access and place it at \(destination.path)"
         }
     }
 }

@@ -62,7 +62,8 @@ public struct VGG19Features {
     /// statistics first as the reference does; differentiable with respect to the images.
     public func callAsFunction(_ images: Tensor) -> Output {
         precondition(images.rank == 4 && images.shape[1] == 3, "VGG19 takes images [N, 3, H, W], got \(images.shape)")
-        precondition(images.shape[2] >= 16 && images.shape[3] >= 16, "VGG19 needs images of at least 16x16 for conv5_2, got \(images.shape)")
+        precondition(
+            images.shape[2] >= 16 && images.shape[3] >= 16, "VGG19 needs images of at least 16x16 for conv5_2, got \(images.shape)")
         let mean = Tensor(shape: [1, 3, 1, 1], values: Self.imageMean), std = Tensor(shape: [1, 3, 1, 1], values: Self.imageStd)
         var x = (images - mean) / std
         var relu4_2: Tensor?

@@ -30,7 +30,7 @@ enum Safetensors {
             // Sizes come from the file: every product and difference is checked for overflow.
             let layout = rowMajorStrides(entry.shape).map { StridedLayout(shape: entry.shape, strides: $0, offset: 0) }
             guard entry.dataOffsets.count == 2, let layout, let count = layout.count,
-                case let (byteCount, overflow) = count.multipliedReportingOverflow(by: type.byteCount), !overflow,
+                case (let byteCount, let overflow) = count.multipliedReportingOverflow(by: type.byteCount), !overflow,
                 entry.dataOffsets[0] >= 0, entry.dataOffsets[1] >= entry.dataOffsets[0],
                 entry.dataOffsets[1] - entry.dataOffsets[0] == byteCount
             else {

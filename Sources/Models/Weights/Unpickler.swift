@@ -40,7 +40,7 @@ struct Unpickler {
     mutating func load() throws -> PickleValue {
         // A value that contains itself is a reference cycle among its boxes, which would never
         // be freed; once the stream is read (or refused), emptying every box breaks them all.
-        defer { boxes.forEach { $0.empty() } }
+        defer { for box in boxes { box.empty() } }
         while true {
             let opcodePosition = position
             let opcode = try readByte()

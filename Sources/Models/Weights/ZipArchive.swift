@@ -110,8 +110,7 @@ struct ZipArchive {
         file.releasePages(range)
     }
 
-    private func inflate(_ compressed: UnsafeRawBufferPointer, expectedCount: Int, entryName: String) throws -> [UInt8]
-    {
+    private func inflate(_ compressed: UnsafeRawBufferPointer, expectedCount: Int, entryName: String) throws -> [UInt8] {
         // DEFLATE expands at most 1,032-fold; a larger claim is corrupt, not a reason to allocate it.
         guard expectedCount / 1_032 <= compressed.count else {
             throw WeightError.malformed(file: file.name, reason: "zip entry \(entryName) claims an impossible size")
@@ -138,8 +137,7 @@ struct ZipArchive {
                 status = CZlib.inflate(&stream, Z_NO_FLUSH)
                 consumed += inputChunk - Int(stream.avail_in)
                 produced += outputChunk - Int(stream.avail_out)
-                if status == Z_OK && inputChunk - Int(stream.avail_in) == 0 && outputChunk - Int(stream.avail_out) == 0
-                {
+                if status == Z_OK && inputChunk - Int(stream.avail_in) == 0 && outputChunk - Int(stream.avail_out) == 0 {
                     status = Z_BUF_ERROR
                 }
             }

@@ -314,7 +314,8 @@ public func conv2d(
                 Parallel.forEachChunk(outChannels, grain: max(1, 16_384 / groupWidth)) { range in
                     for o in range {
                         for j in 0..<images {
-                            (block + o * groupWidth + j * outPlane).update(from: gradOut + (j * outChannels + o) * outPlane, count: outPlane)
+                            (block + o * groupWidth + j * outPlane).update(
+                                from: gradOut + (j * outChannels + o) * outPlane, count: outPlane)
                         }
                     }
                 }

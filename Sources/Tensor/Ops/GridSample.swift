@@ -80,7 +80,9 @@ private struct BilinearFootprint {
         func offset(_ row: Int, _ column: Int, _ inRow: Bool, _ inColumn: Bool) -> Int {
             inRow && inColumn ? row * width + column : 0
         }
-        offsets = (offset(y0, x0, inY0, inX0), offset(y0, x0 + 1, inY0, inX1), offset(y0 + 1, x0, inY1, inX0), offset(y0 + 1, x0 + 1, inY1, inX1))
+        offsets = (
+            offset(y0, x0, inY0, inX0), offset(y0, x0 + 1, inY0, inX1), offset(y0 + 1, x0, inY1, inX0), offset(y0 + 1, x0 + 1, inY1, inX1)
+        )
         inside = (inY0 && inX0 ? 1 : 0, inY0 && inX1 ? 1 : 0, inY1 && inX0 ? 1 : 0, inY1 && inX1 ? 1 : 0)
     }
 

@@ -75,7 +75,8 @@ private func scaledGradientSums(
     let center = SIMD8<Float>(repeating: mean)
     var i = 0
     while i + 8 <= count {
-        let scaled = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(gamma + i).loadUnaligned(as: SIMD8<Float>.self)
+        let scaled =
+            UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(gamma + i).loadUnaligned(as: SIMD8<Float>.self)
         totalLanes += scaled
         dotLanes += scaled * (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - center)
         i += 8

@@ -44,7 +44,9 @@ extension Tensor {
     /// `length` entries of `axis` starting at `start` (a copy).
     public func slice(axis: Int, start: Int, length: Int) -> Tensor {
         let axis = normalizedAxis(axis)
-        precondition(start >= 0 && length >= 0 && start + length <= shape[axis], "slice \(start)..<\(start + length) out of range for axis \(axis) of \(shape)")
+        precondition(
+            start >= 0 && length >= 0 && start + length <= shape[axis],
+            "slice \(start)..<\(start + length) out of range for axis \(axis) of \(shape)")
         let outer = shape[..<axis].reduce(1, *)
         let inner = shape[(axis + 1)...].reduce(1, *)
         var newShape = shape
@@ -187,7 +189,9 @@ func contiguousStrides(_ shape: [Int]) -> [Int] {
 
 /// Writes `target[i] = source[offset(i)]` for every output position `i` in row-major order of
 /// `shape`, where `offset` uses `sourceStrides`.
-private func permuteCopy(from source: UnsafeMutablePointer<Float>, to target: UnsafeMutablePointer<Float>, shape: [Int], sourceStrides: [Int]) {
+private func permuteCopy(
+    from source: UnsafeMutablePointer<Float>, to target: UnsafeMutablePointer<Float>, shape: [Int], sourceStrides: [Int]
+) {
     let total = shape.reduce(1, *)
     guard total > 0 else { return }
     if shape.isEmpty {
@@ -212,7 +216,9 @@ private func permuteCopy(from source: UnsafeMutablePointer<Float>, to target: Un
 }
 
 /// The adjoint of `permuteCopy`: `target[offset(i)] += source[i]`.
-private func permuteScatter(from source: UnsafeMutablePointer<Float>, to target: UnsafeMutablePointer<Float>, shape: [Int], targetStrides: [Int]) {
+private func permuteScatter(
+    from source: UnsafeMutablePointer<Float>, to target: UnsafeMutablePointer<Float>, shape: [Int], targetStrides: [Int]
+) {
     let total = shape.reduce(1, *)
     guard total > 0 else { return }
     if shape.isEmpty {

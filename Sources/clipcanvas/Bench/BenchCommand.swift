@@ -47,7 +47,9 @@ struct Bench: ParsableCommand {
         let runner = BenchmarkRunner(minimumRuns: minRuns, minimumSeconds: minSeconds)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        if !json { print("case".padding(toLength: 34, withPad: " ", startingAt: 0) + "median ms    min ms    max ms  runs   GFLOP/s  peak MB") }
+        if !json {
+            print("case".padding(toLength: 34, withPad: " ", startingAt: 0) + "median ms    min ms    max ms  runs   GFLOP/s  peak MB")
+        }
         for benchmark in selected {
             let result = runner.run(benchmark)
             if json {

@@ -23,7 +23,8 @@ enum CLIPBenchmarks {
         let patchEmbedding = 2 * images * 49 * 3072 * width
         let perBlock = 2 * images * tokens * width * (3 * width + width + 4 * width + 4 * width)
         let attention = 2 * 2 * images * 12 * tokens * tokens * 64
-        let lastBlock = 2 * images * (tokens * width * 2 * width + width * (width + width + 4 * width + 4 * width)) + 2 * 2 * images * 12 * tokens * 64
+        let lastBlock =
+            2 * images * (tokens * width * 2 * width + width * (width + width + 4 * width + 4 * width)) + 2 * 2 * images * 12 * tokens * 64
         return patchEmbedding + 11 * (perBlock + attention) + lastBlock + 2 * images * width * 512
     }
 

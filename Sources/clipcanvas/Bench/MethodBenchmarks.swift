@@ -60,7 +60,8 @@ enum MethodBenchmarks {
             var generator = SeededGenerator(seed: 2)
             let photo = Tensor.uniform([3, 512, 512], 0, 1, generator: &generator)
             let styler = try! CLIPstyler(
-                photo: photo, style: "oil painting of flowers", configuration: recipe, model: model("ViT-B/32"), contentNetwork: content(), seed: 1)
+                photo: photo, style: "oil painting of flowers", configuration: recipe, model: model("ViT-B/32"), contentNetwork: content(),
+                seed: 1)
             return { styler.step().stages }
         }
     }

@@ -78,7 +78,9 @@ enum TensorBenchmarks {
         }
     }
 
-    private static func convolutionCase(_ name: String, batch: Int, channels: Int, outChannels: Int, size: Int, kernel: Int) -> BenchmarkCase {
+    private static func convolutionCase(_ name: String, batch: Int, channels: Int, outChannels: Int, size: Int, kernel: Int)
+        -> BenchmarkCase
+    {
         let flops = 2.0 * 2 * Double(batch * outChannels * size * size * channels * kernel * kernel)
         return BenchmarkCase(name, flops: flops) {
             let x = random([batch, channels, size, size], seed: 9, requiresGrad: true)

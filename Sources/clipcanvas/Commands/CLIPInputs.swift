@@ -20,7 +20,9 @@ enum CLIPInputs {
     static func textEmbeddings(_ prompts: [String], for model: CLIPModel) throws -> Tensor {
         let encoded = try PromptEncoder.encode(prompts, with: model)
         for prompt in encoded.truncated {
-            printToStandardError("warning: prompt \"\(prompt.prefix(40))…\" is longer than CLIP's \(model.architecture.contextLength) tokens; it was truncated")
+            printToStandardError(
+                "warning: prompt \"\(prompt.prefix(40))…\" is longer than CLIP's \(model.architecture.contextLength) tokens; it was truncated"
+            )
         }
         return encoded.embeddings
     }

@@ -23,7 +23,10 @@ struct Draw: ParsableCommand {
 
     @OptionGroup var result: SceneResultOptions
 
-    @Option(help: "Number of random strokes, at most \(CLIPDraw.Configuration.maximumPaths) (with --init: strokes added to the drawing's own; default 0 then).")
+    @Option(
+        help:
+            "Number of random strokes, at most \(CLIPDraw.Configuration.maximumPaths) (with --init: strokes added to the drawing's own; default 0 then)."
+    )
     var paths: Int?
 
     @Option(help: "Cubic segments per stroke: N or MIN-MAX (preset: 1-3).", transform: Draw.segmentRange)

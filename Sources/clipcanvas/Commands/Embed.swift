@@ -25,7 +25,9 @@ struct Embed: ParsableCommand {
     var output: String?
 
     func validate() throws {
-        guard images.isEmpty != text.isEmpty else { throw ValidationError("give either image files or --text prompts, not both or neither") }
+        guard images.isEmpty != text.isEmpty else {
+            throw ValidationError("give either image files or --text prompts, not both or neither")
+        }
         if let output, !output.lowercased().hasSuffix(".npy") { throw ValidationError("-o must name a .npy file") }
         if text.contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
             throw ValidationError("prompts must not be empty")
@@ -35,7 +37,8 @@ struct Embed: ParsableCommand {
     func run() throws {
         let model = try modelOptions.load()
         let embeddings =
-            images.isEmpty ? try CLIPInputs.textEmbeddings(text, for: model) : l2Normalize(model.imageEmbedding(try CLIPInputs.images(images, for: model)))
+            images.isEmpty
+            ? try CLIPInputs.textEmbeddings(text, for: model) : l2Normalize(model.imageEmbedding(try CLIPInputs.images(images, for: model)))
         try FiniteOutput.check(embeddings, "the embeddings")
         if let output {
             try AtomicFile.write(NumPyArray.encode(embeddings), to: output)

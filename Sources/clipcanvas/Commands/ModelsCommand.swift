@@ -23,7 +23,9 @@ struct ModelsCommand: ParsableCommand {
                 case .missing: location = "not downloaded (clipcanvas models pull \(known.name))"
                 case .file(let url): location = url.path
                 }
-                print(known.name.padding(toLength: 17, withPad: " ", startingAt: 0) + known.fileName.padding(toLength: 21, withPad: " ", startingAt: 0) + location)
+                print(
+                    known.name.padding(toLength: 17, withPad: " ", startingAt: 0)
+                        + known.fileName.padding(toLength: 21, withPad: " ", startingAt: 0) + location)
             }
             print("\nsearched: " + store.searchDirectories.map(\.path).joined(separator: ", "))
         }

@@ -22,7 +22,10 @@ struct Paint: ParsableCommand {
 
     @OptionGroup var common: MethodOptions
 
-    @Option(help: "Working size: the painted square's side (preset: 224; larger images get proportionally more patches). --output-size sizes the result.")
+    @Option(
+        help:
+            "Working size: the painted square's side (preset: 224; larger images get proportionally more patches). --output-size sizes the result."
+    )
     var size: Int?
 
     @Option(name: .customLong("init"), help: "Start from this image (PNG or JPEG) instead of the best smooth random field.")
@@ -78,7 +81,8 @@ struct Paint: ParsableCommand {
         }
         try budget.check(modelNamed: configuration.model)
         if start == nil {
-            session.display.note("choosing the start: the best of \(plural(configuration.initCandidates, "smooth random field")) by CLIP score…")
+            session.display.note(
+                "choosing the start: the best of \(plural(configuration.initCandidates, "smooth random field")) by CLIP score…")
         }
         let painting = try CLIPAG(
             prompt: prompt, configuration: configuration, loader: session.loader(common.modelOptions, budget: budget),
@@ -86,7 +90,8 @@ struct Paint: ParsableCommand {
         try Interrupt.stopIfRequested(during: "choosing the start image")
         if !configuration.model.lowercased().contains("clipag") {
             session.display.warning(
-                "\(configuration.model) is not the robust CLIPAG checkpoint; ordinary CLIP weights tend to paint adversarial texture (try --param pyramid --tv 0.1, or --model CLIPAG_ViTB32.pt)")
+                "\(configuration.model) is not the robust CLIPAG checkpoint; ordinary CLIP weights tend to paint adversarial texture (try --param pyramid --tv 0.1, or --model CLIPAG_ViTB32.pt)"
+            )
         }
         session.warnTruncated(painting.truncatedPrompts)
         try session.run(

@@ -47,8 +47,10 @@ struct Render: ParsableCommand {
 
     func run() throws {
         if let bytes = (try? FileManager.default.attributesOfItem(atPath: scene))?[.size] as? Int, bytes > Self.maximumFileBytes {
-            throw TooLarge(message:
-                "\(scene) is \(String(format: "%.1f", Double(bytes) / 1e6)) MB; scene files of up to \(Self.maximumFileBytes / 1_000_000) MB are read (about \(Self.maximumPaths) paths)")
+            throw TooLarge(
+                message:
+                    "\(scene) is \(String(format: "%.1f", Double(bytes) / 1e6)) MB; scene files of up to \(Self.maximumFileBytes / 1_000_000) MB are read (about \(Self.maximumPaths) paths)"
+            )
         }
         let loaded = try SceneFile.load(scene)
         guard loaded.scene.paths.count <= Self.maximumPaths else {

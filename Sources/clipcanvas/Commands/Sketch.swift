@@ -31,11 +31,15 @@ struct Sketch: ParsableCommand {
     var strokes: Int?
 
     @Option(
-        help: "Several abstraction levels in one run, e.g. 4,8,16,32 (they share the photo's features and saliency; at most \(Self.maximumLevels)).",
+        help:
+            "Several abstraction levels in one run, e.g. 4,8,16,32 (they share the photo's features and saliency; at most \(Self.maximumLevels)).",
         transform: { try Sketch.integers($0, flag: "--abstractions", example: "4,8,16,32") })
     var abstractions: [Int]?
 
-    @Option(help: "Independent runs with seeds SEED, SEED+1000, …, at most \(CLIPasso.Configuration.maximumSeeds); the lowest evaluation loss wins (the reference uses 3).")
+    @Option(
+        help:
+            "Independent runs with seeds SEED, SEED+1000, …, at most \(CLIPasso.Configuration.maximumSeeds); the lowest evaluation loss wins (the reference uses 3)."
+    )
     var seeds: Int?
 
     @Flag(help: "Pad a non-square photo onto a white square instead of centre-cropping it.")
@@ -44,7 +48,8 @@ struct Sketch: ParsableCommand {
     @Option(help: "A mask of the photo's size: white (opaque) on the object, black or transparent where the background is blanked.")
     var mask: String?
 
-    @Option(name: .customLong("save-saliency"), help: "Write the attention map, the edge map and the start points over the photo to this PNG.")
+    @Option(
+        name: .customLong("save-saliency"), help: "Write the attention map, the edge map and the start points over the photo to this PNG.")
     var saveSaliency: String?
 
     @Option(help: "Full stroke width in canvas pixels (preset: 3).")
@@ -53,12 +58,15 @@ struct Sketch: ParsableCommand {
     @Option(help: "Stroke colour (CSS syntax, opaque; preset: black).")
     var color: String?
 
-    @Option(name: .customLong("geometric-model"), help: "The CLIP model whose features are compared: RN101 (preset), RN50, ViT-B/32, or a weights file.")
+    @Option(
+        name: .customLong("geometric-model"),
+        help: "The CLIP model whose features are compared: RN101 (preset), RN50, ViT-B/32, or a weights file.")
     var geometricModel: String?
 
     @Option(
         name: .customLong("geometric-layers"),
-        help: "Feature maps in the geometric loss, comma-separated: ResNet stages (0 stem, 1-4 layer1-layer4; preset 2,3) or ViT blocks (0-based).",
+        help:
+            "Feature maps in the geometric loss, comma-separated: ResNet stages (0 stem, 1-4 layer1-layer4; preset 2,3) or ViT blocks (0-based).",
         transform: { try Sketch.integers($0, flag: "--geometric-layers", example: "2,3") })
     var geometricLayers: [Int]?
 
@@ -84,7 +92,8 @@ struct Sketch: ParsableCommand {
             }
             guard abstractions.count <= Self.maximumLevels, abstractions.allSatisfy({ $0 <= CLIPasso.Configuration.maximumStrokes }) else {
                 throw ValidationError(
-                    "--abstractions takes at most \(Self.maximumLevels) levels of at most \(CLIPasso.Configuration.maximumStrokes) strokes; got \(Self.list(abstractions))")
+                    "--abstractions takes at most \(Self.maximumLevels) levels of at most \(CLIPasso.Configuration.maximumStrokes) strokes; got \(Self.list(abstractions))"
+                )
             }
             if strokes != nil { throw ValidationError("--strokes and --abstractions exclude each other") }
         }
@@ -179,9 +188,12 @@ struct Sketch: ParsableCommand {
             note: session.display.note)
         loader.preloaded = [:]  // the runs hold the geometric model; a saliency-only file can go
         try Interrupt.stopIfRequested(during: "computing the photo's features")
-        let describe = { (name: String) in FileManager.default.fileExists(atPath: name) ? URL(fileURLWithPath: name).lastPathComponent : name }
+        let describe = { (name: String) in
+            FileManager.default.fileExists(atPath: name) ? URL(fileURLWithPath: name).lastPathComponent : name
+        }
         try session.run(
-            sketches, name: "sketch", model: "\(describe(roles.geometric)) (saliency \(describe(roles.saliency)))", watchedModel: roles.geometric,
+            sketches, name: "sketch", model: "\(describe(roles.geometric)) (saliency \(describe(roles.saliency)))",
+            watchedModel: roles.geometric,
             checkState: { sketches in try FiniteOutput.check(sketches.currentRun.currentScene, "the sketch") },
             snapshot: { sketches, base in try .scene(sketches.currentRun.currentScene, base: base) },
             frame: { sketches, moment in .scene(moment == .result ? sketches.currentRun.bestScene : sketches.currentRun.currentScene) },
@@ -214,7 +226,8 @@ struct Sketch: ParsableCommand {
             let row = Self.path(common.output[0], adding: "-abstractions", extension: "png")
             let side = result.size ?? sketches.target.image.shape[3]
             let panels = try results.map { try CairoRenderer.render($0.scene, width: side, height: side) }
-            try ImageFile.savePNG(ContactSheet.compose(panels, labels: results.map { plural($0.strokes, "stroke") }, columns: panels.count), to: row)
+            try ImageFile.savePNG(
+                ContactSheet.compose(panels, labels: results.map { plural($0.strokes, "stroke") }, columns: panels.count), to: row)
             written.append(row)
         }
         if let saveSaliency {

@@ -29,13 +29,19 @@ struct Style: ParsableCommand {
 
     @OptionGroup var common: MethodOptions
 
-    @Option(help: "Working size: the photo's longer side while training, rounded to a multiple of 8 (preset: 512). --output-size sizes the result.")
+    @Option(
+        help:
+            "Working size: the photo's longer side while training, rounded to a multiple of 8 (preset: 512). --output-size sizes the result."
+    )
     var size: Int?
 
     @Option(help: "What the photo shows before stylising (preset: \"a Photo\").")
     var source: String?
 
-    @Option(help: "torchvision's VGG19 weights (vgg19-dcbb9e9d.pth) for the content loss, or `clip` for CLIP's own features. Default: the torch hub cache, else CLIP.")
+    @Option(
+        help:
+            "torchvision's VGG19 weights (vgg19-dcbb9e9d.pth) for the content loss, or `clip` for CLIP's own features. Default: the torch hub cache, else CLIP."
+    )
     var contentModel: String?
 
     @OptionGroup var result: ImageResultOptions
@@ -54,7 +60,9 @@ struct Style: ParsableCommand {
             let range = CLIPstyler.Configuration.sizeRange
             throw ValidationError("--size must be between \(range.lowerBound) and \(range.upperBound), got \(size)")
         }
-        if fast && common.preset != nil { throw ValidationError("--fast and --preset exclude each other: --fast is the preset clipstyler-fast") }
+        if fast && common.preset != nil {
+            throw ValidationError("--fast and --preset exclude each other: --fast is the preset clipstyler-fast")
+        }
         try common.checkOutputs(allowed: ImageResultOptions.formats)
         try common.checkNotOverwriting([photo])
     }
@@ -93,7 +101,8 @@ struct Style: ParsableCommand {
         let preset = try styleConfigurationWithoutSize()
         if configuration.patches > 0 && configuration.patchSize != preset.patchSize {
             session.display.note(
-                "patches of \(configuration.patchSize) pixels follow the \(working.width)x\(working.height) working image (the preset's \(preset.patchSize) at \(preset.size))")
+                "patches of \(configuration.patchSize) pixels follow the \(working.width)x\(working.height) working image (the preset's \(preset.patchSize) at \(preset.size))"
+            )
         }
         let budget = MemoryBudget(advice: "use a smaller --size, or --fast") { [configuration] in
             configuration.memoryEstimate(architecture: $0)
@@ -109,12 +118,14 @@ struct Style: ParsableCommand {
         }
         if case .clipFeatures = styler.contentNetwork, contentModel?.lowercased() != ContentNetwork.clipKeyword {
             session.display.warning(
-                "no VGG19 weights (--content-model PATH, or \(ContentNetwork.torchvisionFile) in the torch hub cache); the content loss uses \(styler.contentDescription) instead")
+                "no VGG19 weights (--content-model PATH, or \(ContentNetwork.torchvisionFile) in the torch hub cache); the content loss uses \(styler.contentDescription) instead"
+            )
         } else {
             session.display.note("content loss: \(styler.contentDescription)")
         }
         for text in styler.truncatedTexts {
-            session.display.warning("\"\(text.prefix(40))…\" is too long for CLIP's context in some templates; those prompts were truncated")
+            session.display.warning(
+                "\"\(text.prefix(40))…\" is too long for CLIP's context in some templates; those prompts were truncated")
         }
         try session.run(
             styler, name: "style", model: configuration.model,

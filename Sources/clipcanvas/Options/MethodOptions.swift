@@ -23,7 +23,9 @@ struct MethodOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "An output file; the format follows the extension. Repeat for several.")
     var output: [String] = []
 
-    @Option(name: .customLong("save-every"), parsing: .upToNextOption, help: ArgumentHelp("Write numbered snapshots every N steps into DIR.", valueName: "N DIR"))
+    @Option(
+        name: .customLong("save-every"), parsing: .upToNextOption,
+        help: ArgumentHelp("Write numbered snapshots every N steps into DIR.", valueName: "N DIR"))
     var saveEvery: [String] = []
 
     @Option(name: .customLong("contact-sheet"), help: "With --save-every: also write the snapshots side by side into this PNG.")
@@ -92,7 +94,8 @@ struct MethodOptions: ParsableArguments {
     /// `formats`), or a folder that does not exist. A long run must not end in a lost result.
     func checkOutputs(allowed formats: [String]) throws {
         guard !output.isEmpty else {
-            throw ValidationError("give at least one output file with -o, e.g. -o \(formats.contains("svg") ? "drawing.svg" : "result.png")")
+            throw ValidationError(
+                "give at least one output file with -o, e.g. -o \(formats.contains("svg") ? "drawing.svg" : "result.png")")
         }
         try animation.check(vector: formats.contains("svg"), outputs: output)
         var paths = output
@@ -100,7 +103,8 @@ struct MethodOptions: ParsableArguments {
         for path in paths {
             let pathExtension = URL(fileURLWithPath: path).pathExtension.lowercased()
             guard formats.contains(pathExtension) || path == contactSheet else {
-                throw ValidationError("cannot write \(path): the format follows the extension, one of \(formats.map { "." + $0 }.joined(separator: ", "))")
+                throw ValidationError(
+                    "cannot write \(path): the format follows the extension, one of \(formats.map { "." + $0 }.joined(separator: ", "))")
             }
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false

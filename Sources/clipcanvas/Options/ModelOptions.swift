@@ -5,10 +5,17 @@ import Models
 /// `--model NAME|PATH` and how to read it, shared by every command that runs CLIP. The name goes
 /// to Models once, through `loader` (a method command first lays it over its preset's model).
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "A known model name (see `clipcanvas models`) or a weights file (.pt, .bin, .safetensors). Default: ViT-B/32, or the preset's model.")
+    @Option(
+        name: .long,
+        help:
+            "A known model name (see `clipcanvas models`) or a weights file (.pt, .bin, .safetensors). Default: ViT-B/32, or the preset's model."
+    )
     var model: String?
 
-    @Option(help: "MLP activation of the checkpoint: quickgelu (OpenAI's) or gelu (OpenCLIP models trained with exact GELU). Default: a Hugging Face config.json beside the file, else quickgelu.")
+    @Option(
+        help:
+            "MLP activation of the checkpoint: quickgelu (OpenAI's) or gelu (OpenCLIP models trained with exact GELU). Default: a Hugging Face config.json beside the file, else quickgelu."
+    )
     var activation: CLIPArchitecture.Activation?
 
     @Flag(help: "Never download: fail with instructions if the model is not on this machine.")

@@ -19,7 +19,8 @@ final class DownloadProgress: DownloadProgressReporter, @unchecked Sendable {
             let fraction = Double(written) / Double(total)
             let filled = Int(fraction * 30)
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 30 - filled)
-            printToStandardError(String(format: "\rdownloading %@ [%@] %.0f%% %.1f MB", label, bar, fraction * 100, megabytes), newline: false)
+            printToStandardError(
+                String(format: "\rdownloading %@ [%@] %.0f%% %.1f MB", label, bar, fraction * 100, megabytes), newline: false)
         } else {
             printToStandardError(String(format: "\rdownloading %@ %.1f MB", label, megabytes), newline: false)
         }

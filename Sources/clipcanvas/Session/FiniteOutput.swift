@@ -17,7 +17,8 @@ enum FiniteOutput {
     static func check(_ scene: Scene, _ what: String = "the drawing") throws {
         for path in scene.paths {
             let colours = [path.strokeColor, path.fillColor].compactMap { $0 }.flatMap { [$0.r, $0.g, $0.b, $0.a] }
-            guard path.strokeWidth.isFinite, path.points.allSatisfy({ $0.x.isFinite && $0.y.isFinite }), colours.allSatisfy(\.isFinite) else {
+            guard path.strokeWidth.isFinite, path.points.allSatisfy({ $0.x.isFinite && $0.y.isFinite }), colours.allSatisfy(\.isFinite)
+            else {
                 throw NonFiniteOutput(what: what)
             }
         }

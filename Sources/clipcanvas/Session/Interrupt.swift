@@ -1,12 +1,13 @@
+import ArgumentParser
+import Guidance
+import Methods
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import ArgumentParser
-import Guidance
-import Methods
-import Synchronization
 
 /// Ctrl-C (SIGINT) or SIGTERM (what Slurm and Kubernetes send) during a run: the first one asks
 /// the run to stop after the current step (a long step gives up at its next CLIP chunk) and

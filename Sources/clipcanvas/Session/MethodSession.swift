@@ -99,18 +99,22 @@ struct MethodSession {
                 try FileManager.default.createDirectory(atPath: snapshots.directory, withIntermediateDirectories: true)
             } catch {
                 snapshotsFailed = true
-                display.warning("cannot create the snapshot folder \(snapshots.directory) (\(Self.describe(error))); the run goes on without snapshots")
+                display.warning(
+                    "cannot create the snapshot folder \(snapshots.directory) (\(Self.describe(error))); the run goes on without snapshots")
                 return
             }
             let digits = max(4, String(method.iterations).count)
-            let number = String(repeating: "0", count: max(0, digits - String(method.completedIterations).count)) + String(method.completedIterations)
+            let number =
+                String(repeating: "0", count: max(0, digits - String(method.completedIterations).count))
+                + String(method.completedIterations)
             do {
                 let taken = try snapshot(method, (snapshots.directory as NSString).appendingPathComponent("step-\(number)"))
                 thumbnails.append(("step \(method.completedIterations)", taken.thumbnail))
                 display.snapshot(iteration: method.completedIterations, files: taken.files)
             } catch {
                 snapshotsFailed = true
-                display.warning("cannot write snapshots into \(snapshots.directory) (\(Self.describe(error))); no more snapshots, the run goes on")
+                display.warning(
+                    "cannot write snapshots into \(snapshots.directory) (\(Self.describe(error))); no more snapshots, the run goes on")
             }
         }
 

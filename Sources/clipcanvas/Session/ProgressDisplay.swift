@@ -142,7 +142,9 @@ final class ProgressDisplay {
             if let watch { event["watch"] = Self.fields(watch) }
             emit(event)
         case .terminal, .log:
-            printToStandardError("\(stopped) after \(plural(steps, "step")) in \(String(format: "%.1f", elapsedSeconds)) s; wrote \(outputs.joined(separator: ", "))")
+            printToStandardError(
+                "\(stopped) after \(plural(steps, "step")) in \(String(format: "%.1f", elapsedSeconds)) s; wrote \(outputs.joined(separator: ", "))"
+            )
             if let watch { printToStandardError("CLIP sees in the result: " + Self.describe(watch, labels: 5)) }
         case .quiet: break
         }

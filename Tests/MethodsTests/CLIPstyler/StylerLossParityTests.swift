@@ -17,7 +17,9 @@ final class StylerLossParityTests: XCTestCase {
         XCTAssertEqual(Double(actual), expected, accuracy: 1e-5 * max(1, abs(expected)), what, file: file, line: line)
     }
 
-    private func assertClose(_ actual: Tensor?, _ expected: StylerLossFixtures.Values, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertClose(
+        _ actual: Tensor?, _ expected: StylerLossFixtures.Values, _ what: String, file: StaticString = #filePath, line: UInt = #line
+    ) {
         guard let actual else { return XCTFail("\(what): no gradient", file: file, line: line) }
         XCTAssertEqual(actual.shape, expected.shape, what, file: file, line: line)
         let scale = max(expected.values.map(abs).max() ?? 0, 1e-6)
@@ -45,10 +47,12 @@ final class StylerLossParityTests: XCTestCase {
         let patches = fixtures.patchEmbeddings.tensor
         patches.requiresGrad = true
         let direction = fixtures.textDirection.tensor
-        let perPatch = directionalLosses(imageEmbeddings: patches, sourceImageEmbedding: fixtures.sourceImage.tensor, textDirection: direction)
+        let perPatch = directionalLosses(
+            imageEmbeddings: patches, sourceImageEmbedding: fixtures.sourceImage.tensor, textDirection: direction)
         assertClose(perPatch, fixtures.perPatchLosses, "per-patch directional losses")
         let loss = patchDirectionalLoss(
-            patchEmbeddings: patches, sourceImageEmbedding: fixtures.sourceImage.tensor, textDirection: direction, threshold: fixtures.threshold)
+            patchEmbeddings: patches, sourceImageEmbedding: fixtures.sourceImage.tensor, textDirection: direction,
+            threshold: fixtures.threshold)
         assertClose(loss.item, fixtures.patchLoss, "patch loss")
         loss.backward()
         assertClose(patches.grad, fixtures.patchGradient, "patch loss gradient")

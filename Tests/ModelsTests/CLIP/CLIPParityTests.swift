@@ -31,7 +31,8 @@ final class CLIPParityTests: XCTestCase {
         let textZero = Tensor(shape: [1, reference.shape[1]], values: Array(reference.values.prefix(reference.shape[1])))
         (l2Normalize(imageEmbedding) * l2Normalize(textZero)).sum().backward()
         let perImage = 3 * resolution * resolution
-        assertMatches(Array(images.grad!.values.prefix(perImage)), fixture.tensor("input_gradient_image0").values, relative: 1e-3, "input gradient")
+        assertMatches(
+            Array(images.grad!.values.prefix(perImage)), fixture.tensor("input_gradient_image0").values, relative: 1e-3, "input gradient")
     }
 
     func testViTB32MatchesReference() throws {
@@ -42,7 +43,9 @@ final class CLIPParityTests: XCTestCase {
         let image = ReferenceInput.uniform("parity.images", [2, 3, 224, 224]).slice(axis: 0, start: 0, length: 1)
         let features = model.encodeImage(CLIPModel.normalize(image), capture: VisionCapture(blockTokens: true, attention: true))
         for index in [0, 5, 11] {
-            assertMatches(features.blockTokens[index].values, fixture.tensor("block\(index)_tokens_image0").values, relative: 1e-4, "block \(index) tokens")
+            assertMatches(
+                features.blockTokens[index].values, fixture.tensor("block\(index)_tokens_image0").values, relative: 1e-4,
+                "block \(index) tokens")
         }
         assertMatches(features.attention[0].values, fixture.tensor("block0_attention_image0").values, relative: 1e-4, "block 0 attention")
         // Head-averaged class-token rows, per block.
@@ -67,9 +70,12 @@ final class CLIPParityTests: XCTestCase {
         for (index, stage) in features.stages.enumerated() {
             let channels = stage.shape[1], spatial = stage.shape[2] * stage.shape[3]
             let means = stage.mean(axes: [2, 3]).values
-            assertMatches(means, fixture.tensor("stage\(index)_channel_means_image0").values, relative: 1e-4, "stage \(index) channel means")
+            assertMatches(
+                means, fixture.tensor("stage\(index)_channel_means_image0").values, relative: 1e-4, "stage \(index) channel means")
             XCTAssertEqual(means.count, channels)
-            assertMatches(Array(stage.values.prefix(2 * spatial)), fixture.tensor("stage\(index)_first_channels_image0").values, relative: 1e-4, "stage \(index) maps")
+            assertMatches(
+                Array(stage.values.prefix(2 * spatial)), fixture.tensor("stage\(index)_first_channels_image0").values, relative: 1e-4,
+                "stage \(index) maps")
         }
     }
 
@@ -95,7 +101,9 @@ final class CLIPParityTests: XCTestCase {
     }
 
     func testMissingAndMisshapenWeightsAreClearErrors() throws {
-        let architecture = CLIPArchitecture(vision: .transformer(width: 64, layers: 1, patchSize: 32), imageResolution: 64, embedDimension: 64, textWidth: 128, textLayers: 1)
+        let architecture = CLIPArchitecture(
+            vision: .transformer(width: 64, layers: 1, patchSize: 32), imageResolution: 64, embedDimension: 64, textWidth: 128,
+            textLayers: 1)
         var weights = SyntheticWeights.stateDict(for: architecture)
         weights["visual.ln_post.weight"] = nil
         XCTAssertThrowsError(try CLIPModel(weights: weights, architecture: architecture, name: "test.pt")) { error in

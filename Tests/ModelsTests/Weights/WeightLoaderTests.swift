@@ -174,7 +174,7 @@ final class WeightLoaderTests: XCTestCase {
             var header = Array(#"{"all":{"dtype":"F16","shape":[65536],"data_offsets":[0,131072]}}"#.utf8)
             while header.count % 8 != 0 { header.append(UInt8(ascii: " ")) }
             var bytes = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header
-            halves.forEach { half in withUnsafeBytes(of: half.littleEndian) { bytes += $0 } }
+            for half in halves { withUnsafeBytes(of: half.littleEndian) { bytes += $0 } }
             let url = try temporaryDirectory().appendingPathComponent("halves.safetensors")
             try Data(bytes).write(to: url)
             let values = try StateDict.load(url).tensor("all", shape: [65536]).values
