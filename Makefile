@@ -1,9 +1,9 @@
 # The two commands a user needs (see README.md):
 #   make demo   install the system libraries, build, render the sample drawing
 #   make test   install the system libraries, build in release mode, run every test
-# Both are idempotent and non-interactive; `make test` is what CI runs: the unit tests, the
-# formatting check and a one-minute fuzz of every file reader. For contributors:
-#   make unit      build and run the unit tests only (what `make test` starts with)
+# Both are idempotent and non-interactive; `make test` is what CI runs: the formatting check, a
+# one-minute fuzz of every file reader, then the unit tests. For contributors:
+#   make unit      build and run the unit tests only (what `make test` ends with)
 #   make fuzz      build the libFuzzer targets (Fuzz/) and run each for FUZZ_SECONDS
 #   make fixtures  regenerate every committed test fixture from the PyTorch references
 #   make lint      check the Swift sources against .swift-format
@@ -28,7 +28,7 @@ demo: build
 	.build/release/clipcanvas render Samples/scenes/wave.json -o out/wave.svg -o out/wave.png --size 1024
 	@echo "wrote out/wave.svg and out/wave.png"
 
-test: unit lint fuzz
+test: lint fuzz unit
 
 unit: deps
 	swift build -c release --build-tests
@@ -75,7 +75,7 @@ FUZZ_SEED ?= 1
 FUZZ_TARGETS ?= png jpeg svg scene-json pickle checkpoint safetensors
 
 # (The gold linker warns about every ASan symbol it cannot export; the log keeps those.)
-fuzz-build:
+fuzz-build: deps
 	@mkdir -p .fuzz
 	@echo "building the fuzz targets (log: .fuzz/build.log)"
 	@swift build --package-path Fuzz -c debug --scratch-path .build-fuzz \

@@ -182,6 +182,12 @@ struct Sketch: ParsableCommand {
         }
         try budget.check(modelNamed: roles.geometric)
         if let geometric = loader.preloaded[roles.geometric] { try budget.check(architecture: geometric.architecture) }
+        // A geometric weights file not read yet is checked as soon as it is built.
+        let inspectEveryModel = loader.inspect
+        loader.inspect = { [roles] name, model in
+            if name == roles.geometric { try budget.check(architecture: model.architecture) }
+            try inspectEveryModel(name, model)
+        }
 
         let sketches = try CLIPassoRuns(
             photo: photo, mask: mask, configuration: configuration, levels: abstractions, loader: loader, seed: common.seed,
