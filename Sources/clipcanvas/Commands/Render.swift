@@ -47,23 +47,18 @@ struct Render: ParsableCommand {
 
     func run() throws {
         if let bytes = (try? FileManager.default.attributesOfItem(atPath: scene))?[.size] as? Int, bytes > Self.maximumFileBytes {
-            throw TooLarge(
+            throw RefusedRun(
                 message:
                     "\(scene) is \(String(format: "%.1f", Double(bytes) / 1e6)) MB; scene files of up to \(Self.maximumFileBytes / 1_000_000) MB are read (about \(Self.maximumPaths) paths)"
             )
         }
         let loaded = try SceneFile.load(scene)
         guard loaded.scene.paths.count <= Self.maximumPaths else {
-            throw TooLarge(message: "\(scene) holds \(loaded.scene.paths.count) paths; at most \(Self.maximumPaths) are rendered")
+            throw RefusedRun(message: "\(scene) holds \(loaded.scene.paths.count) paths; at most \(Self.maximumPaths) are rendered")
         }
         for warning in loaded.warnings {
             printToStandardError("warning: \(scene): \(warning)")
         }
         try SceneExport.write(loaded.scene, to: output, longerSide: size)
-    }
-
-    struct TooLarge: Error, LocalizedError {
-        let message: String
-        var errorDescription: String? { message }
     }
 }

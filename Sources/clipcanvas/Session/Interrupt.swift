@@ -1,6 +1,5 @@
 import ArgumentParser
 import Guidance
-import Methods
 import Synchronization
 
 #if canImport(Glibc)

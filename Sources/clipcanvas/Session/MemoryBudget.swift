@@ -46,7 +46,7 @@ struct MemoryBudget {
     static func check(_ estimate: MemoryEstimate, advice: String) throws {
         let available = availableBytes
         guard estimate.bytes > available else { return }
-        throw MemoryError(
+        throw RefusedRun(
             message: "this run needs about \(estimate.summary) but this machine has \(MemoryEstimate.format(available)); \(advice)")
     }
 
@@ -55,11 +55,6 @@ struct MemoryBudget {
     static func architecture(named name: String) -> CLIPArchitecture? {
         guard !FileManager.default.fileExists(atPath: name), let known = ModelStore().knownModel(name) else { return nil }
         return CLIPArchitecture.known[known.name]
-    }
-
-    struct MemoryError: Error, LocalizedError {
-        let message: String
-        var errorDescription: String? { message }
     }
 }
 
