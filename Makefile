@@ -8,7 +8,7 @@
 #   make fixtures  regenerate every committed test fixture from the PyTorch references
 #   make lint      check the Swift sources against .swift-format
 
-SYSTEM_PACKAGES := libcairo2-dev libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev libgif-dev pkg-config librsvg2-bin python3
+SYSTEM_PACKAGES := libcairo2-dev libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev libgif-dev libdnnl-dev pkg-config librsvg2-bin python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build demo test unit bench fixtures lint clean fuzz fuzz-build fuzz-seeds

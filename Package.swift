@@ -50,12 +50,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // giflib ships no pkg-config file on Debian: the module map links it by name.
         .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
+        // oneDNN (convolutions, integer GEMM); Debian's package ships no pkg-config file either.
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // libpng and libjpeg behind calls that return errors instead of longjmp-ing through Swift.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
 
         // Layers.
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CDNNL"], swiftSettings: fastMath),
         .target(
             name: "Models", dependencies: ["Tensor", "CZlib"],
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz")], swiftSettings: fastMath),
