@@ -6,10 +6,14 @@ struct ClipCanvasCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clipcanvas",
         abstract: "CLIP-guided drawing, sketching, stylising and painting on the CPU.",
+        version: version,
         subcommands: [
-            Draw.self, Sketch.self, Style.self, Paint.self, Render.self, ModelsCommand.self, Score.self, Embed.self, Tokenize.self,
-            Bench.self,
+            Draw.self, Sketch.self, Style.self, Paint.self, Batch.self, Render.self, ModelsCommand.self, Score.self, Embed.self,
+            Tokenize.self, Bench.self,
         ])
+
+    /// This build's version (`clipcanvas --version`, and each batch job's record).
+    static let version = "0.1.0"
 
     /// Parses and runs a command. Commands throw; this is the one place a failure becomes one
     /// line, `error: <message>`, on stderr and a non-zero exit. ArgumentParser's own outcomes

@@ -87,6 +87,18 @@ public final class CLIPModel {
         logitScale = expf(try table.takeScalar("logit_scale"))
     }
 
+    private init(sharing model: CLIPModel) {
+        architecture = model.architecture
+        logitScale = model.logitScale
+        visual = model.visual
+        text = model.text
+    }
+
+    /// Another handle on the same (frozen) weights: a model kept for several runs in one
+    /// process (`clipcanvas batch`) gives each run its own handle, so that a run releasing its
+    /// text tower leaves the tower in place for the next run.
+    public func sharingWeights() -> CLIPModel { CLIPModel(sharing: self) }
+
     public var imageResolution: Int { architecture.imageResolution }
     public var hasTextTower: Bool { text != nil }
 

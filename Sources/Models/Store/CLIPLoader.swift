@@ -22,6 +22,9 @@ public struct CLIPLoader {
     /// Models already in memory, by the name or path that asked for them: `load` returns these
     /// without reading the file again (a caller that had to look inside a file keeps it here).
     public var preloaded: [String: CLIPModel] = [:]
+    /// Models the process keeps between runs (`clipcanvas batch`): a model found there is not
+    /// read again, and one read here is kept there.
+    public var cache: CLIPModelCache?
     /// Hears what is happening while a file is read (loading takes seconds): the file and its size.
     public var note: (String) -> Void = { _ in }
     /// Sees each model as soon as it is built, with the name or path that asked for it, before a
@@ -42,6 +45,11 @@ public struct CLIPLoader {
     /// The model `nameOrPath` names: a known model (see `KnownModel.all`) or a weights file.
     public func load(_ nameOrPath: String) throws -> CLIPModel {
         if let model = preloaded[nameOrPath] { return model }
+        if let model = cache?.model(nameOrPath, activation: activation) {
+            note("using \(nameOrPath), already loaded by this process")
+            try inspect(nameOrPath, model)
+            return model
+        }
         let reporter = progress(nameOrPath)
         let file = try store.resolve(nameOrPath, allowDownload: allowDownload) { written, total in reporter?.update(written, total) }
         reporter?.finish()
@@ -52,6 +60,7 @@ public struct CLIPLoader {
         let weights = try StateDict.load(file)
         try weights.checkFinite()
         let model = try CLIPModel(weights: weights, activation: activation ?? weights.activation ?? .quickGELU)
+        cache?.keep(model, for: nameOrPath, activation: activation)
         try inspect(nameOrPath, model)
         return model
     }

@@ -5,7 +5,7 @@ import Tensor
 /// `open_clip_model.safetensors`): an 8-byte little-endian header length, a JSON header mapping
 /// each tensor name to its dtype, shape and [begin, end) byte range in the data that follows
 /// (plus an optional `__metadata__` object of strings), then the raw row-major data.
-enum Safetensors {
+public enum Safetensors {
     /// Whether the file starts like safetensors: a header length, then a JSON object.
     static func recognizes(_ file: MappedFile) -> Bool {
         file.count >= 9 && file.bytes[8] == UInt8(ascii: "{")

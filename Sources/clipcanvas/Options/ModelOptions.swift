@@ -21,9 +21,15 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Never download: fail with instructions if the model is not on this machine.")
     var offline = false
 
+    /// Models this process keeps between runs: set by `clipcanvas batch` before its first job
+    /// (a single run keeps none, so a method can free its text tower).
+    nonisolated(unsafe) static var sharedModels: CLIPModelCache?
+
     /// Reads models with `--activation` and `--offline`, drawing a download bar on stderr.
     var loader: CLIPLoader {
-        CLIPLoader(activation: activation, allowDownload: !offline) { DownloadProgress(label: $0) }
+        var loader = CLIPLoader(activation: activation, allowDownload: !offline) { DownloadProgress(label: $0) }
+        loader.cache = Self.sharedModels
+        return loader
     }
 
     /// The model `--model` names, ViT-B/32 when none is given: for commands without a preset.

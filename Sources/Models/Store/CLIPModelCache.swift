@@ -1,0 +1,30 @@
+import Foundation
+
+/// Models a process keeps in memory for the runs that follow: `clipcanvas batch` runs many jobs
+/// in one process, and reading a checkpoint (hundreds of MB, seconds) once per job would cost
+/// more than a short job's steps. A model is kept by what the loader was asked for and the
+/// activation it builds with; each run gets its own handle on the shared weights
+/// (`CLIPModel.sharingWeights`), since runs release their handle's text tower.
+public final class CLIPModelCache: @unchecked Sendable {
+    private struct Key: Hashable {
+        let nameOrPath: String
+        let activation: CLIPArchitecture.Activation?
+    }
+
+    private var models: [Key: CLIPModel] = [:]
+    private let lock = NSLock()
+
+    public init() {}
+
+    /// A handle on the model loaded earlier for `nameOrPath` with `activation`, if any.
+    func model(_ nameOrPath: String, activation: CLIPArchitecture.Activation?) -> CLIPModel? {
+        lock.withLock { models[Key(nameOrPath: nameOrPath, activation: activation)] }?.sharingWeights()
+    }
+
+    func keep(_ model: CLIPModel, for nameOrPath: String, activation: CLIPArchitecture.Activation?) {
+        lock.withLock { models[Key(nameOrPath: nameOrPath, activation: activation)] = model.sharingWeights() }
+    }
+
+    /// How many models are held.
+    public var count: Int { lock.withLock { models.count } }
+}
