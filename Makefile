@@ -11,7 +11,7 @@
 SYSTEM_PACKAGES := libcairo2-dev libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev libgif-dev libdnnl-dev pkg-config librsvg2-bin python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test unit bench fixtures lint clean fuzz fuzz-build fuzz-seeds
+.PHONY: deps build demo test unit slurm-test bench fixtures lint clean fuzz fuzz-build fuzz-seeds
 
 deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -28,12 +28,20 @@ demo: build
 	.build/release/clipcanvas render Samples/scenes/wave.json -o out/wave.svg -o out/wave.png --size 1024
 	@echo "wrote out/wave.svg and out/wave.png"
 
-test: lint fuzz unit
+test: lint fuzz unit slurm-test
 
 unit: deps
 	swift build -c release --build-tests
 	# XCTest only: no test uses Swift Testing, whose empty run would print "0 tests" last.
 	swift test -c release --skip-build --disable-swift-testing
+
+# The six-job batch on a real one-node Slurm cluster (Tests/cluster/slurm_batch_test.sh, driven
+# by Tests/CLITests/SlurmArrayTests.swift): installs slurm-wlm when missing, starts slurmctld and
+# slurmd itself (no systemd, no munge), submits Samples/cluster/clipcanvas-array.sbatch, waits,
+# checks the results and stops the daemons. Needs root. About 15 s on 2 cores once installed.
+slurm-test: deps
+	swift build -c release --build-tests
+	CLIPCANVAS_SLURM_TEST=1 swift test -c release --skip-build --disable-swift-testing --filter SlurmArrayTests
 
 bench: build
 	.build/release/clipcanvas bench

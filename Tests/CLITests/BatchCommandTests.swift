@@ -140,6 +140,20 @@ final class BatchCommandTests: TinyModelTestCase {
         }
     }
 
+    /// The sample jobs file (Samples/cluster/jobs.jsonl, the README's worked example) is a valid
+    /// batch, checked from the repository's root as its relative photo paths expect; --check
+    /// runs and writes nothing.
+    func testTheSampleJobsFilePassesTheCheck() throws {
+        let root = URL(fileURLWithPath: TestFiles.sample("")).deletingLastPathComponent().path
+        let result = try ClipCanvasBinary.run(
+            ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", root, try ClipCanvasBinary.executable().path] + [
+                "batch", "Samples/cluster/jobs.jsonl", "--out", out, "--check", "--shard", "1/4",
+            ], launcher: ["/usr/bin/env"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "batch: shard 1/4 would run 2 of 6 jobs: cat-sketch-8, horse-sketch-16\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
     /// A job that fails when it runs (its photo is not an image) is tried 1 + --retries times,
     /// recorded in error.json, and the batch goes on with the others and exits 1.
     func testAFailingJobIsRetriedRecordedAndTheBatchGoesOn() throws {

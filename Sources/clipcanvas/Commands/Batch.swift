@@ -52,6 +52,9 @@ extension Batch {
         @Option(help: "Attempts after the first for a job that fails.")
         var retries = 0
 
+        @Flag(help: "Check the jobs file and say which jobs this shard would run; run and write nothing.")
+        var check = false
+
         func validate() throws {
             guard (0...100).contains(retries) else { throw ValidationError("--retries must be between 0 and 100, got \(retries)") }
             if let shardCount, shardCount < 1 { throw ValidationError("--shard-count must be at least 1, got \(shardCount)") }
@@ -71,10 +74,12 @@ extension Batch {
                 throw ExitCode.validationFailure
             }
             let shard = try self.shard ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment, count: shardCount)
-            try keepJobList(file)
             let mine = file.jobs.filter(shard.contains)
             printToStandardError(
-                "batch: shard \(shard) runs \(mine.count) of \(plural(file.jobs.count, "job")): \(mine.map(\.id).joined(separator: ", "))")
+                "batch: shard \(shard) \(check ? "would run" : "runs") \(mine.count) of \(plural(file.jobs.count, "job")): \(mine.map(\.id).joined(separator: ", "))"
+            )
+            if check { return }
+            try keepJobList(file)
             ModelOptions.sharedModels = CLIPModelCache()
             let runner = JobRunner(batchFolder: out, shard: shard, retries: retries, commonArguments: ["--json"])
             var failed: [String] = []
