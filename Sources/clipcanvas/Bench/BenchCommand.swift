@@ -80,5 +80,6 @@ struct Bench: ParsableCommand {
 enum BenchmarkCatalog {
     static var all: [BenchmarkCase] {
         TensorBenchmarks.cases + CLIPBenchmarks.cases + RasterBenchmarks.cases + MethodBenchmarks.cases + WatchBenchmarks.cases
+            + BatchBenchmarks.cases
     }
 }
