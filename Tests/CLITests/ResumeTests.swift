@@ -109,9 +109,13 @@ final class ResumeTests: TinyModelTestCase {
         XCTAssertEqual(killed.status, 128 + SIGKILL)
         XCTAssertEqual(Set(try files(in: "part").keys.filter { !$0.hasPrefix("steps/") }), ["a.svg.checkpoint"], "no partial output")
 
+        // What a kill during a checkpoint's write leaves: a temporary file, never a checkpoint.
+        let leftover = path("part/.a.svg.checkpoint.tmp-1234")
+        try Data("half a checkpoint".utf8).write(to: URL(fileURLWithPath: leftover))
         let resumed = try ClipCanvasBinary.run(partial + ["--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stderr.contains("resuming from step 4"), resumed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: leftover), "the completed run clears it")
         XCTAssertEqual(try files(in: "part"), try files(in: "full"))
 
         // A batch retry passes --resume whether or not a checkpoint was written.

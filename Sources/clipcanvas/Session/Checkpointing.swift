@@ -53,9 +53,16 @@ struct Checkpointing {
         return data.count
     }
 
-    /// The run completed: the checkpoint has served.
+    /// The run completed: the checkpoint has served, and so has any temporary file a run killed
+    /// while writing one left beside it (`AtomicFile`'s `.NAME.tmp-XXXX`).
     func remove() {
         try? FileManager.default.removeItem(atPath: path)
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let prefix = "." + url.lastPathComponent + ".tmp-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+        }
     }
 }
 
