@@ -66,6 +66,48 @@ struct Checkpointing {
     }
 }
 
+/// What the session itself keeps between steps and a checkpoint carries beside the method's
+/// state: whether snapshots had failed, the best loss shown so far, and the contact sheet's
+/// thumbnails (the snapshot files themselves are already on disk).
+struct SessionProgress {
+    var snapshotsFailed: Bool
+    var bestLoss: Float?
+    var thumbnails: [(label: String, image: Image)]
+
+    init(snapshotsFailed: Bool, bestLoss: Float?, thumbnails: [(label: String, image: Image)]) {
+        self.snapshotsFailed = snapshotsFailed
+        self.bestLoss = bestLoss
+        self.thumbnails = thumbnails
+    }
+
+    var state: MethodState {
+        var state = MethodState()
+        state.set("snapshots-failed", snapshotsFailed)
+        state.set("best-loss", floats: bestLoss.map { [$0] } ?? [])
+        state.set("thumbnails", thumbnails.count)
+        for (index, thumbnail) in thumbnails.enumerated() {
+            state.set("thumbnail\(index).label", words: thumbnail.label.utf8.map { UInt64($0) })
+            state.set(
+                "thumbnail\(index).size",
+                words: [thumbnail.image.width, thumbnail.image.height, thumbnail.image.channels].map { UInt64($0) })
+            state.set("thumbnail\(index).pixels", floats: thumbnail.image.pixels)
+        }
+        return state
+    }
+
+    init(_ state: MethodState) throws {
+        snapshotsFailed = try state.bool("snapshots-failed")
+        bestLoss = try state.floats("best-loss").first
+        thumbnails = try (0..<state.int("thumbnails")).map { index in
+            let size = try state.words("thumbnail\(index).size", count: 3).map { Int(clamping: $0) }
+            guard size.allSatisfy({ (1...4096).contains($0) }), size[2] <= 4 else { throw MethodError("a thumbnail's size is invalid") }
+            let pixels = try state.floats("thumbnail\(index).pixels", count: size[0] * size[1] * size[2])
+            let label = String(decoding: try state.words("thumbnail\(index).label").map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
+            return (label, Image(width: size[0], height: size[1], channels: size[2], pixels: pixels))
+        }
+    }
+}
+
 /// The settings every method command's checkpoint is checked against: the command, its inputs,
 /// the seed, and every field of the method's configuration (preset and flags applied).
 enum CheckpointSettings {

@@ -129,18 +129,8 @@ struct MethodSession {
             guard let checkpoints else { return false }
             let started = Date()
             var state = method.captureState()
-            var session = MethodState()
-            session.set("snapshots-failed", snapshotsFailed)
-            session.set("best-loss", floats: bestLoss.map { [$0] } ?? [])
-            session.set("thumbnails", thumbnails.count)
-            for (index, thumbnail) in thumbnails.enumerated() {
-                session.set("thumbnail\(index).label", words: thumbnail.label.utf8.map { UInt64($0) })
-                session.set(
-                    "thumbnail\(index).size",
-                    words: [thumbnail.image.width, thumbnail.image.height, thumbnail.image.channels].map { UInt64($0) })
-                session.set("thumbnail\(index).pixels", floats: thumbnail.image.pixels)
-            }
-            state.merge(session, prefix: "session.")
+            state.merge(
+                SessionProgress(snapshotsFailed: snapshotsFailed, bestLoss: bestLoss, thumbnails: thumbnails).state, prefix: "session.")
             do {
                 let bytes = try checkpoints.write(state, step: method.completedIterations)
                 display.checkpoint(
@@ -155,17 +145,8 @@ struct MethodSession {
             if let saved = try checkpoints.load() {
                 do {
                     try method.restoreState(saved.state)
-                    let session = saved.state.substate(prefix: "session.")
-                    snapshotsFailed = try session.bool("snapshots-failed")
-                    bestLoss = try session.floats("best-loss").first
-                    thumbnails = try (0..<session.int("thumbnails")).map { index in
-                        let size = try session.words("thumbnail\(index).size", count: 3).map { Int($0) }
-                        let pixels = try session.floats("thumbnail\(index).pixels", count: size[0] * size[1] * size[2])
-                        guard size.allSatisfy({ $0 > 0 }), size[2] <= 4 else { throw MethodError("a thumbnail's size is invalid") }
-                        let label = String(
-                            decoding: try session.words("thumbnail\(index).label").map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
-                        return (label, Image(width: size[0], height: size[1], channels: size[2], pixels: pixels))
-                    }
+                    let progress = try SessionProgress(saved.state.substate(prefix: "session."))
+                    (snapshotsFailed, bestLoss, thumbnails) = (progress.snapshotsFailed, progress.bestLoss, progress.thumbnails)
                 } catch let error as MethodError {
                     throw RefusedRun(
                         message: "cannot resume from \(checkpoints.path): \(error.description); delete it to start from step 0")
