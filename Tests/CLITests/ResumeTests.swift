@@ -99,6 +99,46 @@ final class ResumeTests: TinyModelTestCase {
         }
     }
 
+    /// A signal sent while a step's views go through CLIP gives that step up: the checkpoint is
+    /// of the step before, with the random draws the given-up step had taken handed back. (The
+    /// snapshot of the last step shows the current image, which every step's draws move; the
+    /// result is the best image, which may be an early one.)
+    func testASignalInTheMiddleOfAStepResumesAsIfTheStepHadNotBegun() throws {
+        try Data(#"{"size": 64, "patch_size": 32, "global_views": 16, "patches": 64, "init_candidates": 2, "views_per_pass": 2}"#.utf8)
+            .write(to: URL(fileURLWithPath: path("slow.json")))
+        let arguments = { (folder: String) in
+            ["paint", "a lighthouse", "--model", self.weightsPath, "--preset", self.path("slow.json"), "--iterations", "30", "-o"]
+                + [self.path("\(folder)/a.png"), "--checkpoint-every", "100", "--save-every", "100", self.path("\(folder)/steps")]
+        }
+        for folder in ["full", "part"] { try FileManager.default.createDirectory(atPath: path(folder), withIntermediateDirectories: true) }
+        let process = Process()
+        process.executableURL = try ClipCanvasBinary.executable()
+        process.arguments = arguments("part") + ["--json"]
+        let events = Pipe()
+        process.standardOutput = events
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var received = Data()
+        while !String(decoding: received, as: UTF8.self).contains("\"event\":\"step\"") {
+            let chunk = events.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            received += chunk
+        }
+        kill(process.processIdentifier, SIGTERM)
+        received += events.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 143, "the 30 steps should outlast the signal")
+        let stoppedAt = try XCTUnwrap(
+            self.events(String(decoding: received, as: UTF8.self)).last { $0["event"] as? String == "checkpoint" })
+        XCTAssertLessThan(stoppedAt["step"] as? Int ?? 30, 30)
+
+        let resumed = try ClipCanvasBinary.run(arguments("part") + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resuming from step \(stoppedAt["step"] as? Int ?? -1)"), resumed.stderr)
+        XCTAssertEqual(try ClipCanvasBinary.run(arguments("full")).status, 0)
+        XCTAssertEqual(try files(in: "part"), try files(in: "full"))
+    }
+
     func testAKilledRunResumesFromItsLastCheckpointAndAMissingCheckpointStartsFromZero() throws {
         let full = try ClipCanvasBinary.run(try command("draw", into: "full"))
         XCTAssertEqual(full.status, 0, full.stderr)
