@@ -30,7 +30,7 @@ final class ResumeTests: TinyModelTestCase {
         case "draw":
             return [
                 "draw", "a lighthouse", "--model", weightsPath, "--paths", "8", "--canvas", "48", "--iterations", "12", "-o", out("a.svg"),
-                "-o", out("a.png"), "--save-every", "4", out("steps"), "--contact-sheet", out("sheet.png"),
+                "-o", out("a.png"), "--save-every", "4", out("steps"), "--contact-sheet", out("sheet.png"), "--watch", "3",
             ]
         case "sketch":
             // Two abstraction levels of 8 steps each: the stop falls inside the second run.
@@ -72,7 +72,7 @@ final class ResumeTests: TinyModelTestCase {
 
     func testEveryMethodStoppedBySIGTERMAndResumedEqualsAnUninterruptedRun() throws {
         for (method, stop) in [("draw", 6), ("sketch", 11), ("style", 5), ("paint", 5)] {
-            let full = try ClipCanvasBinary.run(try command(method, into: "\(method)-full"))
+            let full = try ClipCanvasBinary.run(try command(method, into: "\(method)-full") + ["--json"])
             XCTAssertEqual(full.status, 0, "\(method): \(full.stderr)")
 
             let partial = try command(method, into: "\(method)-part") + ["--checkpoint-every", "4"]
@@ -93,6 +93,14 @@ final class ResumeTests: TinyModelTestCase {
             XCTAssertEqual(steps.first, stop + 1, "\(method) continues after the checkpoint's step")
             XCTAssertFalse(FileManager.default.fileExists(atPath: checkpointPath), "\(method): a completed run removes its checkpoint")
 
+            // --watch (draw) reads the same pictures at the same steps after the resume.
+            let watches = { (stdout: String) in
+                try self.events(stdout).filter { $0["event"] as? String == "watch" && $0["iteration"] as? Int ?? 0 > stop }.map {
+                    String(decoding: try JSONSerialization.data(withJSONObject: $0, options: .sortedKeys), as: UTF8.self)
+                }
+            }
+            XCTAssertEqual(try watches(resumed.stdout), try watches(full.stdout), method)
+            if method == "draw" { XCTAssertEqual(try watches(full.stdout).count, 2, "steps 9 and 12") }
             let expected = try files(in: "\(method)-full")
             XCTAssertFalse(expected.isEmpty)
             XCTAssertEqual(try files(in: "\(method)-part"), expected, "\(method): the resumed run's files equal the uninterrupted run's")
