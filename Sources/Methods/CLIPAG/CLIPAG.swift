@@ -87,13 +87,18 @@ public final class CLIPAG: IterativeMethod {
 
     public func step() -> IterationReport {
         let size = configuration.size
+        let before = generator
         let global =
             configuration.globalViews > 0
             ? augmentation.sampleGlobalViews(channels: 3, height: size, width: size, generator: &generator) : nil
         let patches =
             configuration.patchCount > 0
             ? augmentation.samplePatchViews(channels: 3, height: size, width: size, generator: &generator) : nil
-        return step(global: global, patches: patches)
+        let report = step(global: global, patches: patches)
+        // A step given up for an interruption did not happen: a checkpoint taken now must
+        // resume with the draws it would have made.
+        if report.interrupted { generator = before }
+        return report
     }
 
     /// One step with the given random draws (`nil` where the recipe has no views of that kind);
@@ -219,5 +224,32 @@ public final class CLIPAG: IterativeMethod {
         } else {
             parameters[0].assign(image.values)
         }
+    }
+}
+
+extension CLIPAG: ResumableMethod {
+    /// The image's parameters (pixels or pyramid levels), AdamW, the views' generator and the
+    /// best image.
+    public func captureState() -> MethodState {
+        var state = MethodState()
+        state.set("step", completedIterations)
+        state.set("generator", generator)
+        for (index, parameter) in parameters.enumerated() { state.set("image.\(index)", parameter) }
+        state.set("adamw", optimizer: optimizer)
+        state.set("best.loss", loss: best.loss)
+        state.set("best.image", floats: best.value?.values ?? [])
+        return state
+    }
+
+    public func restoreState(_ state: MethodState) throws {
+        let values = try parameters.enumerated().map { try state.floats("image.\($0)", count: $1.count) }
+        let (step, restoredGenerator, bestLoss) = (try state.int("step"), try state.generator("generator"), try state.loss("best.loss"))
+        let size = configuration.size
+        let bestImage = try state.floats("best.image", count: bestLoss == nil ? 0 : 3 * size * size)
+        try state.restore("adamw", into: optimizer)
+        for (parameter, level) in zip(parameters, values) { parameter.assign(level) }
+        generator = restoredGenerator
+        best = BestSoFar(loss: bestLoss, value: bestLoss.map { _ in Tensor(shape: [3, size, size], values: bestImage) })
+        completedIterations = step
     }
 }

@@ -188,3 +188,42 @@ public final class CLIPDraw: IterativeMethod {
         }
     }
 }
+
+extension CLIPDraw: ResumableMethod {
+    /// The drawing's values, the three optimisers, the augmentations' generator and the best.
+    public func captureState() -> MethodState {
+        var state = MethodState()
+        state.set("step", completedIterations)
+        state.set("generator", generator)
+        state.set("drawing", scene: parameters.scene)
+        for (name, optimizer) in zip(Self.optimizerNames, optimizers) { state.set(name, optimizer: optimizer) }
+        state.set("best.loss", loss: best.loss)
+        state.set("best.drawing", scene: best.value)
+        return state
+    }
+
+    public func restoreState(_ state: MethodState) throws {
+        let template = parameters.scene
+        let drawing = SceneParameters(template, optimising: [])
+        for (part, tensor) in [
+            ("points", drawing.points), ("widths", drawing.strokeWidths), ("stroke", drawing.strokeColors), ("fill", drawing.fillColors),
+        ] {
+            try state.restore("drawing.\(part)", into: tensor)
+        }
+        for (name, optimizer) in zip(Self.optimizerNames, optimizers) { try state.restore(name, into: optimizer) }
+        let bestDrawing = try state.scene("best.drawing", like: currentScene)
+        let bestLoss = try state.loss("best.loss")
+        let step = try state.int("step")
+        generator = try state.generator("generator")
+        for (target, source) in zip(
+            [parameters.points, parameters.strokeWidths, parameters.strokeColors, parameters.fillColors],
+            [drawing.points, drawing.strokeWidths, drawing.strokeColors, drawing.fillColors])
+        {
+            target.assign(source.values)
+        }
+        best = BestSoFar(loss: bestLoss, value: bestDrawing)
+        completedIterations = step
+    }
+
+    private static let optimizerNames = ["adam.points", "adam.widths", "adam.colors"]
+}

@@ -91,7 +91,12 @@ public final class CLIPasso: IterativeMethod {
 
     public func step() -> IterationReport {
         precondition(!isFinished, "the run is complete")
-        return step(augmentation: augmentation.sample(imageHeight: size, imageWidth: size, generator: &generator))
+        let before = generator
+        let report = step(augmentation: augmentation.sample(imageHeight: size, imageWidth: size, generator: &generator))
+        // A step given up for an interruption did not happen: a checkpoint taken now must
+        // resume with the draw it would have made.
+        if report.interrupted { generator = before }
+        return report
     }
 
     /// One step with the given perspective and crop of each copy (shared by sketch and photo);
@@ -164,5 +169,37 @@ public final class CLIPasso: IterativeMethod {
         if nearBestOnce { hasConverged = true }
         nearBestOnce = true
         return false
+    }
+}
+
+extension CLIPasso: ResumableMethod {
+    /// The control points, Adam, the augmentations' generator, the best sketch and the
+    /// early-stopping bookkeeping.
+    public func captureState() -> MethodState {
+        var state = MethodState()
+        state.set("step", completedIterations)
+        state.set("generator", generator)
+        state.set("points", parameters.points)
+        state.set("adam", optimizer: optimizer)
+        state.set("best.loss", loss: best.loss)
+        state.set("best.sketch", scene: best.value)
+        state.set("near-best-once", nearBestOnce)
+        state.set("converged", hasConverged)
+        return state
+    }
+
+    public func restoreState(_ state: MethodState) throws {
+        let points = try state.floats("points", count: parameters.points.count)
+        let bestSketch = try state.scene("best.sketch", like: parameters.scene)
+        let bestLoss = try state.loss("best.loss")
+        let (step, near, converged) = (try state.int("step"), try state.bool("near-best-once"), try state.bool("converged"))
+        let restoredGenerator = try state.generator("generator")
+        try state.restore("adam", into: optimizer)
+        parameters.points.assign(points)
+        generator = restoredGenerator
+        best = BestSoFar(loss: bestLoss, value: bestSketch)
+        nearBestOnce = near
+        hasConverged = converged
+        completedIterations = step
     }
 }

@@ -80,3 +80,27 @@ public final class CLIPassoRuns: IterativeMethod {
         }
     }
 }
+
+extension CLIPassoRuns: ResumableMethod {
+    /// Which run is current, and every run's own state.
+    public func captureState() -> MethodState {
+        var state = MethodState()
+        state.set("step", completedIterations)
+        state.set("current", current)
+        state.set("runs", runs.count)
+        for (index, run) in runs.enumerated() { state.merge(run.captureState(), prefix: "run\(index).") }
+        return state
+    }
+
+    public func restoreState(_ state: MethodState) throws {
+        let count = try state.int("runs")
+        guard count == runs.count else {
+            throw MethodError("the checkpoint holds \(count) CLIPasso runs where this one has \(runs.count); it is from another run")
+        }
+        let (step, current) = (try state.int("step"), try state.int("current"))
+        guard (0...runs.count).contains(current) else { throw MethodError("the checkpoint's current run \(current) is out of range") }
+        for (index, run) in runs.enumerated() { try run.restoreState(state.substate(prefix: "run\(index).")) }
+        self.current = current
+        completedIterations = step
+    }
+}

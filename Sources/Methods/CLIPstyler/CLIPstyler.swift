@@ -145,10 +145,15 @@ public final class CLIPstyler: IterativeMethod {
 
     public func step() -> IterationReport {
         precondition(!isFinished, "the run is complete")
+        let before = generator
         let draw =
             configuration.patches > 0
             ? patchViews.sample(imageHeight: workingSize.height, imageWidth: workingSize.width, generator: &generator) : nil
-        return step(patches: draw)
+        let report = step(patches: draw)
+        // A step given up for an interruption did not happen: a checkpoint taken now must
+        // resume with the draw it would have made.
+        if report.interrupted { generator = before }
+        return report
     }
 
     /// One step with the given patch crops and warps (`nil` when the recipe has no patches);
@@ -218,5 +223,30 @@ public final class CLIPstyler: IterativeMethod {
     /// bicubic interpolation (no antialiasing), then normalised.
     private static func globalView(of image: Tensor, resolution: Int) -> Tensor {
         CLIPModel.normalize(resize(image, height: resolution, width: resolution, mode: .bicubic))
+    }
+}
+
+extension CLIPstyler: ResumableMethod {
+    /// The U-Net's weights, Adam (with its schedule's position), the patches' generator and the
+    /// best loss (the result is the network as training leaves it).
+    public func captureState() -> MethodState {
+        var state = MethodState()
+        state.set("step", completedIterations)
+        state.set("generator", generator)
+        for (name, tensor) in network.namedParameters { state.set("unet." + name, tensor) }
+        state.set("adam", optimizer: optimizer)
+        state.set("best.loss", loss: best.loss)
+        return state
+    }
+
+    public func restoreState(_ state: MethodState) throws {
+        let weights = try network.namedParameters.map { try state.floats("unet." + $0.name, count: $0.tensor.count) }
+        let (step, restoredGenerator, bestLoss) = (try state.int("step"), try state.generator("generator"), try state.loss("best.loss"))
+        try state.restore("adam", into: optimizer)
+        for (parameter, values) in zip(network.namedParameters, weights) { parameter.tensor.assign(values) }
+        generator = restoredGenerator
+        best = BestSoFar(loss: bestLoss, value: bestLoss.map { _ in () })
+        finished = nil
+        completedIterations = step
     }
 }

@@ -6,6 +6,12 @@ public struct BestSoFar<Value> {
 
     public init() {}
 
+    /// The best of a checkpointed run, to continue from.
+    public init(loss: Float?, value: Value?) {
+        self.loss = loss
+        self.value = value
+    }
+
     /// Keeps `value` when `loss` is lower than the best by more than `margin` (any finite loss
     /// beats none); returns whether it did. `value` is only evaluated when it is kept.
     @discardableResult

@@ -8,6 +8,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     public init(seed: UInt64) { state = seed }
 
+    /// A generator continuing from `currentState` (a resumed run's).
+    public init(state: UInt64) { self.state = state }
+
+    /// Where the stream stands: a checkpoint stores it, `init(state:)` continues from it.
+    public var currentState: UInt64 { state }
+
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return SeededGenerator.mix(state)

@@ -60,6 +60,30 @@ public final class Adam {
         groups[index].learningRate * groups[index].schedule.factor(atStep: step)
     }
 
+    /// The first and second moments of parameter `p` of group `g`, for a checkpoint.
+    public func moments(group g: Int, parameter p: Int) -> (first: [Float], second: [Float]) {
+        let first = firstMoments[g][p], second = secondMoments[g][p]
+        return (
+            Array(UnsafeBufferPointer(start: first.pointer, count: first.count)),
+            Array(UnsafeBufferPointer(start: second.pointer, count: second.count))
+        )
+    }
+
+    /// Continues from a checkpoint: `step` steps taken (the schedule's position) and these
+    /// moments (counts as `moments(group:parameter:)` returns them; the caller checks them).
+    public func restore(step: Int, moments: [[(first: [Float], second: [Float])]]) {
+        precondition(moments.count == groups.count, "one entry per group")
+        for (g, group) in moments.enumerated() {
+            precondition(group.count == groups[g].parameters.count, "one entry per parameter")
+            for (p, pair) in group.enumerated() {
+                precondition(pair.first.count == firstMoments[g][p].count && pair.second.count == secondMoments[g][p].count)
+                for (i, value) in pair.first.enumerated() { firstMoments[g][p].pointer[i] = value }
+                for (i, value) in pair.second.enumerated() { secondMoments[g][p].pointer[i] = value }
+            }
+        }
+        self.step = step
+    }
+
     /// Updates every parameter that has a gradient, then clears the gradients.
     public func update() {
         let t = Float(step + 1)

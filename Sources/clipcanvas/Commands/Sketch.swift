@@ -200,6 +200,11 @@ struct Sketch: ParsableCommand {
         try session.run(
             sketches, name: "sketch", model: "\(describe(roles.geometric)) (saliency \(describe(roles.saliency)))",
             watchedModel: roles.geometric,
+            settings: try CheckpointSettings.make(
+                command: "sketch",
+                inputs: [("photo", try CheckpointSettings.fileDigest(self.photo)), ("abstractions", Self.list(abstractions ?? []))]
+                    + (try self.mask.map { [("mask", try CheckpointSettings.fileDigest($0))] } ?? []),
+                configuration: configuration, seed: common.seed),
             checkState: { sketches in try FiniteOutput.check(sketches.currentRun.currentScene, "the sketch") },
             snapshot: { sketches, base in try .scene(sketches.currentRun.currentScene, base: base) },
             frame: { sketches, moment in .scene(moment == .result ? sketches.currentRun.bestScene : sketches.currentRun.currentScene) },

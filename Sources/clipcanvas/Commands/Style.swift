@@ -129,6 +129,12 @@ struct Style: ParsableCommand {
         }
         try session.run(
             styler, name: "style", model: configuration.model,
+            settings: try CheckpointSettings.make(
+                command: "style",
+                inputs: [
+                    ("photo", try CheckpointSettings.fileDigest(self.photo)), ("style", style), ("content", styler.contentDescription),
+                ],
+                configuration: configuration, seed: common.seed),
             snapshot: { styler, base in try .image(styler.currentImage, base: base) },
             frame: { styler, moment in .image(moment == .result ? styler.bestImage : styler.currentImage) },
             writeResult: { styler in

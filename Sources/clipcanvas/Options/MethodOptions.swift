@@ -11,6 +11,8 @@ struct MethodOptions: ParsableArguments {
 
     @OptionGroup var watching: WatchOptions
 
+    @OptionGroup var checkpoints: CheckpointOptions
+
     @Option(help: "A built-in preset name or a preset JSON file (a file may set only some fields). Default: the method's own.")
     var preset: String?
 
@@ -68,6 +70,11 @@ struct MethodOptions: ParsableArguments {
             guard contactSheet.lowercased().hasSuffix(".png") else { throw ValidationError("--contact-sheet writes a .png file") }
         }
         if quiet && json { throw ValidationError("--quiet and --json exclude each other") }
+        if checkpoints.resume, let animate = animation.animate {
+            // The animation file is written in one go at the end; its earlier frames are not
+            // kept anywhere a resumed run could continue from.
+            throw ValidationError("--resume cannot continue an animation (--animate \(animate)); resume without --animate")
+        }
     }
 
     /// The preset named by `--preset` (or the method's default) with `--model` and

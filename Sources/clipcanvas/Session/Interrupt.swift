@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Guidance
 import Synchronization
 
@@ -35,6 +36,22 @@ enum Interrupt {
             }
         }
     }
+
+    /// For tests of stopping and resuming at an exact step: `CLIPCANVAS_TEST_SIGNAL_AFTER_STEP=K:TERM`
+    /// (or `K:INT`, `K:KILL`) makes the run send itself that signal right after step K, through
+    /// the same handler a scheduler's signal reaches (KILL: no handler, the process dies).
+    static func sendTestSignal(afterStep step: Int) {
+        guard let request = testSignal, request.step == step else { return }
+        raise(request.signal)
+    }
+
+    private static let testSignal: (step: Int, signal: Int32)? = {
+        guard let text = ProcessInfo.processInfo.environment["CLIPCANVAS_TEST_SIGNAL_AFTER_STEP"] else { return nil }
+        let parts = text.split(separator: ":")
+        let signals = ["TERM": SIGTERM, "INT": SIGINT, "KILL": SIGKILL]
+        guard parts.count == 2, let step = Int(parts[0]), let signal = signals[String(parts[1])] else { return nil }
+        return (step, signal)
+    }()
 
     /// Between the stages before the first step (loading, encoding, saliency): nothing worth
     /// writing exists yet, so an interrupted run ends here with the signal's exit status.

@@ -71,9 +71,10 @@ struct MethodSession {
     /// their paths; `checkState(method)`, where the state is cheap to read, throws when a step
     /// left it non-finite (a finite loss can come from a drawing whose points are infinite);
     /// `frame(method, moment)` is the state an `--animate` frame shows, and what `--watch` reads
-    /// with the model named `watchedModel` (default: `model`).
-    func run<Method: IterativeMethod>(
-        _ method: Method, name: String, model: String, watchedModel: String? = nil,
+    /// with the model named `watchedModel` (default: `model`). `settings` are what a checkpoint
+    /// of this run records and a resumed run must match (`CheckpointSettings.make`).
+    func run<Method: ResumableMethod>(
+        _ method: Method, name: String, model: String, watchedModel: String? = nil, settings: [CheckpointFile.Setting],
         checkState: ((Method) throws -> Void)? = nil,
         snapshot: (Method, String) throws -> Snapshot,
         frame: (Method, AnimationFrame.Moment) -> AnimationFrame,
@@ -119,8 +120,44 @@ struct MethodSession {
         }
 
         display.start(method: name, model: model, iterations: method.iterations, seed: options.seed)
-        takeSnapshot()
         var bestLoss: Float?
+        let checkpoints = Checkpointing(options.checkpoints, outputs: options.output, settings: settings)
+        // A checkpoint holds the method's state and the session's own: the contact sheet's
+        // thumbnails so far, and whether snapshots had failed.
+        @discardableResult
+        func writeCheckpoint() -> Bool {
+            guard let checkpoints else { return false }
+            let started = Date()
+            var state = method.captureState()
+            state.merge(
+                SessionProgress(snapshotsFailed: snapshotsFailed, bestLoss: bestLoss, thumbnails: thumbnails).state, prefix: "session.")
+            do {
+                let bytes = try checkpoints.write(state, step: method.completedIterations)
+                display.checkpoint(
+                    step: method.completedIterations, file: checkpoints.path, bytes: bytes, seconds: Date().timeIntervalSince(started))
+                return true
+            } catch {
+                display.warning("cannot write the checkpoint \(checkpoints.path) (\(Self.describe(error))); the run goes on")
+                return false
+            }
+        }
+        if let checkpoints, checkpoints.resume {
+            if let saved = try checkpoints.load() {
+                do {
+                    try method.restoreState(saved.state)
+                    let progress = try SessionProgress(saved.state.substate(prefix: "session."))
+                    (snapshotsFailed, bestLoss, thumbnails) = (progress.snapshotsFailed, progress.bestLoss, progress.thumbnails)
+                } catch let error as MethodError {
+                    throw RefusedRun(
+                        message: "cannot resume from \(checkpoints.path): \(error.description); delete it to start from step 0")
+                }
+                display.resumed(step: method.completedIterations, file: checkpoints.path)
+            } else {
+                display.resumed(step: 0, file: nil)
+            }
+        }
+        // A resumed run took its first snapshot before it was stopped.
+        if method.completedIterations == 0 { takeSnapshot() }
         var stopped = "completed"
         while !method.isFinished {
             if Interrupt.wasRequested {
@@ -128,6 +165,10 @@ struct MethodSession {
                 if method.completedIterations == 0 { try Interrupt.stopIfRequested(during: "taking the first step") }
                 stopped = "interrupted"
                 display.note("interrupted after \(plural(method.completedIterations, "step")); writing the best result so far")
+                if let checkpoints, checkpoints.every != nil, writeCheckpoint() {
+                    display.note(
+                        "checkpoint of step \(method.completedIterations) written to \(checkpoints.path); --resume continues from it")
+                }
                 break
             }
             let report = method.step()
@@ -152,6 +193,10 @@ struct MethodSession {
             if let animation, animation.isDue(afterStep: report.iteration), !method.isFinished {
                 try animation.record(frame(method, .current))
             }
+            if let every = checkpoints?.every, report.iteration % every == 0, !method.isFinished {
+                writeCheckpoint()
+            }
+            Interrupt.sendTestSignal(afterStep: report.iteration)
         }
         var outputs = try writeResult(method)
         let finalReading = try watch.map { try Watching.read(frame(method, .result), with: $0) }
@@ -167,6 +212,8 @@ struct MethodSession {
             try animation.record(frame(method, .result))
             outputs.append(try animation.finish())
         }
+        // The outputs are whole: a completed run's checkpoint has served (an interrupted one's waits).
+        if stopped != "interrupted" { checkpoints?.remove() }
         display.finish(stopped: stopped, steps: method.completedIterations, bestLoss: bestLoss, outputs: outputs, watch: finalReading)
         if stopped == "interrupted" { throw Interrupt.exitCode }
     }

@@ -112,6 +112,26 @@ final class ProgressDisplay {
         return text
     }
 
+    /// `--resume`: the step the run continues from (0 when there was no checkpoint to read).
+    func resumed(step: Int, file: String?) {
+        let message = file.map { "resuming from step \(step) (\($0))" } ?? "no checkpoint to resume from; starting from step 0"
+        switch mode {
+        case .json:
+            var event: [String: Any] = ["event": "resumed", "step": step, "message": message]
+            if let file { event["file"] = file }
+            emit(event)
+        case .terminal, .log:
+            closeLine()
+            printToStandardError(message)
+        case .quiet: break
+        }
+    }
+
+    /// A checkpoint was written (`--checkpoint-every`): a JSON event, as it is for scripts.
+    func checkpoint(step: Int, file: String, bytes: Int, seconds: Double) {
+        if mode == .json { emit(["event": "checkpoint", "step": step, "file": file, "bytes": bytes, "seconds": seconds]) }
+    }
+
     func snapshot(iteration: Int, files: [String]) {
         if mode == .json { emit(["event": "snapshot", "iteration": iteration, "files": files]) }
     }
