@@ -150,8 +150,59 @@ final class BatchCommandTests: TinyModelTestCase {
                 "batch", "Samples/cluster/jobs.jsonl", "--out", out, "--check", "--shard", "1/4",
             ], launcher: ["/usr/bin/env"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stderr, "batch: shard 1/4 would run 2 of 6 jobs: cat-sketch-8, horse-sketch-16\n")
+        XCTAssertEqual(result.stderr, "batch: shard 1/4 would run 2 of 6 jobs: cat-sketch-8, bicycle\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// Shards stopped mid-job, by SIGTERM (the job checkpoints after its step, the batch exits
+    /// 143) and by SIGKILL (no handler: the job's last --checkpoint-every survives), then run
+    /// again: every job completes, the stopped ones resume from the step they reached (not 0),
+    /// no file is half-written, and every output equals an uninterrupted batch's byte for byte.
+    /// The signals come from the run itself after an exact step (CLIPCANVAS_TEST_SIGNAL_AFTER_STEP),
+    /// through the same handler a scheduler's signal reaches.
+    func testShardsStoppedBySIGTERMAndSIGKILLResumeAndEqualAnUninterruptedBatch() throws {
+        try jobs.write(iterations: 6)
+        let reference = path("reference")
+        let uninterrupted = try ClipCanvasBinary.run(["batch", jobs.jobsPath, "--out", reference, "--checkpoint-every", "2"])
+        XCTAssertEqual(uninterrupted.status, 0, uninterrupted.stderr)
+
+        // Shard 0 (draw-1, paint-1): SIGTERM after step 3 of draw-1. Shard 1 (sketch-1, draw-2):
+        // SIGKILL after step 5 of sketch-1. Shard 2 (style-1, sketch-2): SIGKILL after step 3.
+        let stops: [(shard: Int, signal: String, status: Int32, job: String, resumesFrom: Int)] = [
+            (0, "3:TERM", 143, "draw-1", 3), (1, "5:KILL", 137, "sketch-1", 4), (2, "3:KILL", 137, "style-1", 2),
+        ]
+        for stop in stops {
+            let arguments = ["batch", jobs.jobsPath, "--out", out, "--shard", "\(stop.shard)/3", "--checkpoint-every", "2"]
+            let stopped = try ClipCanvasBinary.run(arguments, environment: ["CLIPCANVAS_TEST_SIGNAL_AFTER_STEP": stop.signal])
+            XCTAssertEqual(stopped.status, stop.status, stopped.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/\(stop.job)/result.json"))
+            if stop.status == 143 { XCTAssertTrue(stopped.stderr.contains("\(stop.job) (draw) interrupted"), stopped.stderr) }
+            let status = try ClipCanvasBinary.run(["batch", "status", out, "--json"])
+            let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+            XCTAssertTrue((summary["checkpointed"] as? [String] ?? []).contains(stop.job), status.stdout)
+            XCTAssertEqual((summary["running"] as? [String]), [], "a killed shard's lock must not outlive it")
+
+            let again = try ClipCanvasBinary.run(arguments)
+            XCTAssertEqual(again.status, 0, again.stderr)
+            let record = try BatchJobs.record(out + "/\(stop.job)/result.json")
+            XCTAssertEqual(record["resumed_from"] as? Int, stop.resumesFrom, "\(stop.job)")
+            XCTAssertEqual(record["steps"] as? Int, 6)
+            let events = try BatchJobs.events(out + "/\(stop.job)/events.jsonl")
+            XCTAssertEqual(events.filter { $0["event"] as? String == "start" }.count, 2)
+            XCTAssertEqual(events.filter { $0["event"] as? String == "resumed" }.compactMap { $0["step"] as? Int }, [0, stop.resumesFrom])
+        }
+        for id in BatchJobs.ids {
+            let folder = out + "/\(id)"
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+            XCTAssertEqual(files, try FileManager.default.contentsOfDirectory(atPath: reference + "/\(id)").sorted(), id)
+            XCTAssertFalse(files.contains { $0.hasPrefix(".") || $0.hasSuffix(".checkpoint") }, "\(id): \(files)")
+            for output in try XCTUnwrap(try BatchJobs.record(folder + "/result.json")["outputs"] as? [String]) {
+                XCTAssertEqual(
+                    try Data(contentsOf: URL(fileURLWithPath: folder + "/" + output)),
+                    try Data(contentsOf: URL(fileURLWithPath: reference + "/\(id)/" + output)),
+                    "\(id)/\(output) differs from the uninterrupted run's")
+            }
+        }
     }
 
     /// A job that fails when it runs (its photo is not an image) is tried 1 + --retries times,

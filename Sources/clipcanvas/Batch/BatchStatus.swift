@@ -2,7 +2,8 @@ import Foundation
 
 /// Where a batch stands, from its output folder alone: the job list the batch keeps there, and
 /// each job's folder. Done: its `result.json` exists; running: some process holds its lock;
-/// failed: its `error.json` exists (and it is not running again); pending: none of these.
+/// failed: its `error.json` exists (and it is not running again); pending: none of these. A job
+/// not done with a checkpoint in its folder will resume from it.
 struct BatchStatus {
     struct Failure {
         let id: String
@@ -16,6 +17,8 @@ struct BatchStatus {
     private(set) var running: [String] = []
     private(set) var failed: [Failure] = []
     private(set) var pending: [String] = []
+    /// Jobs not done that have a checkpoint: the next run resumes them.
+    private(set) var checkpointed: [String] = []
 
     /// The job list kept in a batch's output folder (a copy of its jobs file).
     static func jobList(in folder: String) -> String { (folder as NSString).appendingPathComponent(".jobs.jsonl") }
@@ -43,12 +46,14 @@ struct BatchStatus {
             } else {
                 pending.append(id)
             }
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: job.path)) ?? []
+            if !job.isDone, files.contains(where: { $0.hasSuffix(".checkpoint") }) { checkpointed.append(id) }
         }
     }
 
     var json: [String: Any] {
         [
-            "folder": folder, "jobs": ids.count, "done": done, "running": running, "pending": pending,
+            "folder": folder, "jobs": ids.count, "done": done, "running": running, "pending": pending, "checkpointed": checkpointed,
             "failed": failed.map { ["id": $0.id, "message": $0.message, "attempts": $0.attempts] as [String: Any] },
         ]
     }
@@ -60,6 +65,7 @@ struct BatchStatus {
         for (label, ids) in [("done", done), ("running", running), ("pending", pending)] where !ids.isEmpty {
             lines.append("\(label): \(ids.joined(separator: ", "))")
         }
+        if !checkpointed.isEmpty { lines.append("resume from a checkpoint: \(checkpointed.joined(separator: ", "))") }
         for failure in failed {
             lines.append("failed: \(failure.id) after \(plural(failure.attempts, "attempt")): \(failure.message)")
         }

@@ -40,6 +40,14 @@ struct Job {
         return Array(options[..<terminator]) + common + options[terminator...]
     }
 
+    /// The flags the batch gives this job: `--json` (its events go to the job's folder), and
+    /// checkpoints every `checkpointEvery` steps with `--resume`, so that a job stopped by a
+    /// signal or killed continues from its last checkpoint when the batch runs again. Not for
+    /// a job that records an animation, which cannot be resumed (it starts again from step 0).
+    func batchArguments(checkpointEvery: Int) -> [String] {
+        args["animate"] == nil ? ["--json", "--checkpoint-every=\(checkpointEvery)", "--resume"] : ["--json"]
+    }
+
     /// Files the batch itself keeps in a job's folder; no output may take their names.
     static let reservedNames: Set<String> = [JobFolder.resultName, JobFolder.errorName, JobFolder.eventsName, JobFolder.lockName]
     /// Flags the batch sets for every job: `--json` into the job's events file, and
@@ -89,7 +97,7 @@ struct Job {
         (self.line, self.index, self.id, self.command, self.args) = (line, index, id, command, args)
         do {
             (pieces, outputs) = try Self.commandLine(id: id, command: command, args: args)
-            try Self.check(command: command, arguments: pieces)
+            try Self.check(command: command, arguments: pieces, adding: batchArguments(checkpointEvery: 1))
         } catch let error as JobError {
             throw JobError("job \(id) (\(command.rawValue)): \(error.message)")
         }
@@ -183,8 +191,8 @@ struct Job {
     /// The command's own parser and validation, with the outputs in a folder that exists (the
     /// job's folder is made only when the job runs), then its recipe: the preset with the flags
     /// applied, checked as the run would check it.
-    private static func check(command: JobCommand, arguments pieces: [Piece]) throws {
-        let arguments = Self.arguments(pieces, in: FileManager.default.temporaryDirectory.path, adding: [])
+    private static func check(command: JobCommand, arguments pieces: [Piece], adding batchArguments: [String]) throws {
+        let arguments = Self.arguments(pieces, in: FileManager.default.temporaryDirectory.path, adding: batchArguments)
         do {
             try command.checkRecipe(try command.type.parseAsRoot(arguments))
         } catch {

@@ -10,8 +10,8 @@ struct JobRunner {
     let shard: Shard
     /// Extra attempts for a job that fails.
     let retries: Int
-    /// Arguments every job gets: `--json`, and the checkpoint flags.
-    let commonArguments: [String]
+    /// Steps between a job's checkpoints.
+    let checkpointEvery: Int
 
     enum Outcome {
         case done(ResultSummary)
@@ -45,7 +45,8 @@ struct JobRunner {
                 let offset = JobEvents.end(of: folder.events)
                 do {
                     try JobEvents.capture(into: folder.events) {
-                        var command = try job.command.type.parseAsRoot(job.arguments(in: folder.path, adding: commonArguments))
+                        var command = try job.command.type.parseAsRoot(
+                            job.arguments(in: folder.path, adding: job.batchArguments(checkpointEvery: checkpointEvery)))
                         try command.run()
                     }
                     let events = try JobEvents(path: folder.events, from: offset)
@@ -84,7 +85,7 @@ struct JobRunner {
         let outputs = (events.done?["outputs"] as? [String] ?? []).map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
         var record: [String: Any] = [
             "id": job.id, "command": job.command.rawValue, "args": job.args.mapValues(\.object),
-            "arguments": job.arguments(in: folder.path, adding: commonArguments),
+            "arguments": job.arguments(in: folder.path, adding: job.batchArguments(checkpointEvery: checkpointEvery)),
             "final": final, "outputs": outputs, "attempt": attempt, "shard": shard.description,
             "host": ProcessInfo.processInfo.hostName, "finished_at": Self.timestamp(),
             "clipcanvas_version": ClipCanvasCommand.version,
@@ -94,7 +95,8 @@ struct JobRunner {
         ]
         for key in ["seed", "model", "iterations"] { record[key] = events.start?[key] }
         for key in ["steps", "stopped", "watch"] { record[key] = events.done?[key] }
-        let resumedFrom = events.resumed?["iteration"] as? Int
+        // The step this attempt continued from (0: from the start).
+        let resumedFrom = events.resumed?["step"] as? Int
         record["resumed_from"] = resumedFrom ?? 0
         try writeJSONAtomically(record, to: folder.result)
         return ResultSummary(

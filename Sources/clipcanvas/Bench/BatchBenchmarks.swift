@@ -23,7 +23,7 @@ enum BatchBenchmarks {
                     "args": ["prompt": files.arguments[0], "model": files.model, "paths": 4, "canvas": 64, "iterations": 2],
                 ])
                 let job = try! Job(text: String(decoding: line, as: UTF8.self), line: 1, index: 0)
-                let runner = JobRunner(batchFolder: files.folder, shard: .all, retries: 0, commonArguments: ["--json"])
+                let runner = JobRunner(batchFolder: files.folder, shard: .all, retries: 0, checkpointEvery: 10)
                 let folder = JobFolder(batch: files.folder, id: job.id)
                 return {
                     // Each run is the job's first: no result yet, an empty events file.

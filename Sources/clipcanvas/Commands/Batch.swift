@@ -33,8 +33,9 @@ extension Batch {
                 is held) is left to it; a failed job is recorded in DIR/ID/error.json and the batch \
                 goes on. Models are loaded once and shared by the jobs that use them. Exit status: \
                 0 when every job of the shard is done, 1 when any failed, 64 for a bad jobs file \
-                (nothing runs), 130/143 when interrupted (SIGINT/SIGTERM stop the running job after \
-                its current step).
+                (nothing runs), 130/143 when interrupted: SIGINT or SIGTERM stops the running job \
+                after its current step and writes its checkpoint, and the next run of the batch \
+                resumes it (a job killed outright resumes from its last --checkpoint-every).
                 """)
 
         @Argument(help: "The jobs file: one JSON object per line.")
@@ -52,12 +53,16 @@ extension Batch {
         @Option(help: "Attempts after the first for a job that fails.")
         var retries = 0
 
+        @Option(help: "Steps between a job's checkpoints (beside its first output): a stopped or killed job resumes from its last one.")
+        var checkpointEvery = 10
+
         @Flag(help: "Check the jobs file and say which jobs this shard would run; run and write nothing.")
         var check = false
 
         func validate() throws {
             guard (0...100).contains(retries) else { throw ValidationError("--retries must be between 0 and 100, got \(retries)") }
             if let shardCount, shardCount < 1 { throw ValidationError("--shard-count must be at least 1, got \(shardCount)") }
+            guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1, got \(checkpointEvery)") }
             if shard != nil, shardCount != nil { throw ValidationError("--shard I/N already gives the count; leave out --shard-count") }
         }
 
@@ -81,7 +86,7 @@ extension Batch {
             if check { return }
             try keepJobList(file)
             ModelOptions.sharedModels = CLIPModelCache()
-            let runner = JobRunner(batchFolder: out, shard: shard, retries: retries, commonArguments: ["--json"])
+            let runner = JobRunner(batchFolder: out, shard: shard, retries: retries, checkpointEvery: checkpointEvery)
             var failed: [String] = []
             for (position, job) in mine.enumerated() {
                 if Interrupt.wasRequested { break }
@@ -89,7 +94,7 @@ extension Batch {
                 switch try runner.run(job) {
                 case .done(let summary):
                     var line = "\(label) done in \(String(format: "%.1f", summary.seconds)) s, \(plural(summary.steps, "step"))"
-                    if let from = summary.resumedFrom { line += " (resumed after step \(from))" }
+                    if let from = summary.resumedFrom, from > 0 { line += " (resumed after step \(from))" }
                     if let loss = summary.bestLoss { line += String(format: ", best loss %.4f", loss) }
                     printToStandardError(line)
                 case .alreadyDone: printToStandardError("\(label) already done")
