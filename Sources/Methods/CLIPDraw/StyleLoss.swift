@@ -51,49 +51,68 @@ public struct StyleLoss {
     /// The four terms before their sum and halving.
     public func terms(_ x: Tensor) -> (remd: Tensor, mean: Tensor, covariance: Tensor, palette: Tensor) {
         precondition(x.rank == 2 && x.shape[0] >= 2 && x.shape[1] == styleDirections.shape[1], "hypercolumns \(x.shape)")
-        let remd = Self.relaxedEMD(1 - matmul(l2Normalize(x), styleDirections, transposeB: true))
+        let directions = l2Normalize(x)
+        let remd = Self.relaxedEMD(costs: 1 - matmul(directions.detached(), styleDirections, transposeB: true)) { rows, columns in
+            1 - (directions.gatherRows(rows) * styleDirections.gatherRows(columns)).sum(axes: [1])
+        }
 
         let mean = x.mean(axes: [0], keepDims: true)
         let meanTerm = abs(mean - styleMean).mean()
         let covarianceTerm = abs(Self.covariance(x, mean: mean) - styleCovariance).mean()
 
-        let u = Self.palette(x)
-        let cosineCost = 1 - matmul(l2Normalize(u), stylePaletteDirections, transposeB: true)
+        let u = Self.palette(x), uDirections = l2Normalize(u)
         let squaredNorms = (u * u).sum(axes: [1], keepDims: true)
-        let squaredDistance = squaredNorms + stylePaletteSquaredNorms - 2 * matmul(u, stylePalette, transposeB: true)
-        let paletteTerm = Self.relaxedEMD(cosineCost + sqrt(clamp(squaredDistance, 1e-5, 1e5) * (1 / Float(3))))
+        let fixedU = u.detached()
+        let paletteCosts =
+            1 - matmul(uDirections.detached(), stylePaletteDirections, transposeB: true)
+            + Self.paletteDistance(
+                squaredNorms.detached() + stylePaletteSquaredNorms - 2 * matmul(fixedU, stylePalette, transposeB: true))
+        let paletteTerm = Self.relaxedEMD(costs: paletteCosts) { rows, columns in
+            let chosenU = u.gatherRows(rows), chosenV = stylePalette.gatherRows(columns)
+            let styleSquaredNorms = stylePaletteSquaredNorms.values
+            let cosine = (uDirections.gatherRows(rows) * stylePaletteDirections.gatherRows(columns)).sum(axes: [1])
+            let squaredDistance =
+                squaredNorms.gatherRows(rows).reshaped([rows.count])
+                + Tensor(shape: [columns.count], values: columns.map { styleSquaredNorms[$0] }) - 2 * (chosenU * chosenV).sum(axes: [1])
+            return 1 - cosine + Self.paletteDistance(squaredDistance)
+        }
         return (remd, meanTerm, covarianceTerm, paletteTerm)
     }
 
-    /// max(mean over rows of the row minimum, mean over columns of the column minimum) of
-    /// `costs` [N, M]. The minima are read by index from the matrix, so each one's gradient goes
-    /// to its own entry, as torch's `min(dim)` sends it; of the two means, the larger takes it all.
-    static func relaxedEMD(_ costs: Tensor) -> Tensor {
+    /// The reference's `distmat(cos_d=False)` on squared distances: √(clamp(d², 1e-5, 1e5) / 3).
+    private static func paletteDistance(_ squaredDistance: Tensor) -> Tensor {
+        sqrt(clamp(squaredDistance, 1e-5, 1e5) * (1 / Float(3)))
+    }
+
+    /// max(mean over rows of the row minimum, mean over columns of the column minimum) of the
+    /// cost matrix `costs` [N, M] (values only). The minima's costs are recomputed on the tape by
+    /// `pairCosts(rows, columns)` for just the chosen pairs, so each one's gradient goes to its
+    /// own pair, as torch's `min(dim)` sends it, without a backward pass through the whole
+    /// matrix; of the two means, the larger takes it all.
+    public static func relaxedEMD(costs: Tensor, pairCosts: (_ rows: [Int], _ columns: [Int]) -> Tensor) -> Tensor {
         let rows = costs.shape[0], columns = costs.shape[1]
         let values = costs.pointer
-        var rowMinima = [Int](repeating: 0, count: rows), columnMinima = [Int](repeating: 0, count: columns)
+        var rowChoice = [Int](repeating: 0, count: rows), columnChoice = [Int](repeating: 0, count: columns)
         var rowSum = 0.0, columnSum = 0.0
         var columnBest = [Float](repeating: .infinity, count: columns)
         for row in 0..<rows {
-            var best = Float.infinity, bestColumn = 0
+            var best = Float.infinity
             for column in 0..<columns {
                 let value = values[row * columns + column]
                 if value < best {
                     best = value
-                    bestColumn = column
+                    rowChoice[row] = column
                 }
                 if value < columnBest[column] {
                     columnBest[column] = value
-                    columnMinima[column] = row * columns + column
+                    columnChoice[column] = row
                 }
             }
-            rowMinima[row] = row * columns + bestColumn
             rowSum += Double(best)
         }
         for column in 0..<columns { columnSum += Double(columnBest[column]) }
-        let flat = costs.reshaped([rows * columns, 1])
         return rowSum / Double(rows) >= columnSum / Double(columns)
-            ? flat.gatherRows(rowMinima).mean() : flat.gatherRows(columnMinima).mean()
+            ? pairCosts(Array(0..<rows), rowChoice).mean() : pairCosts(columnChoice, Array(0..<columns)).mean()
     }
 
     /// Xcᵀ Xc / (N − 1) with Xc = x − mean: [D, D].

@@ -14,14 +14,38 @@ final class StyleLossGradientTests: XCTestCase {
         }
     }
 
-    /// Each of the four terms on its own, so one term's error cannot hide behind another's.
+    /// Each of the four terms on its own, so one term's error cannot hide behind another's, with
+    /// fewer and with more drawing hypercolumns than style ones.
     func testEachTermsGradientMatchesFiniteDifferences() {
-        let loss = StyleLoss(style: randomTensor([7, 6], seed: 5, -1, 2))
-        for term in 0..<4 {
-            checkGradients([randomTensor([5, 6], seed: 6, -1, 2)], tolerance: 2e-2, step: 1e-3) { inputs in
-                let terms = loss.terms(inputs[0])
-                return [terms.remd, terms.mean, terms.covariance, terms.palette][term].reshaped([1])
+        for (drawing, style) in [(5, 7), (9, 3)] {
+            let loss = StyleLoss(style: randomTensor([style, 6], seed: 5, -1, 2))
+            for term in 0..<4 {
+                checkGradients([randomTensor([drawing, 6], seed: 6, -1, 2)], tolerance: 2e-2, step: 1e-3) { inputs in
+                    let terms = loss.terms(inputs[0])
+                    return [terms.remd, terms.mean, terms.covariance, terms.palette][term].reshaped([1])
+                }
             }
+        }
+    }
+
+    /// The relaxed EMD takes the larger of the two means of minima, and its gradient reaches only
+    /// the chosen pairs: rows' minima (1, 0, 3; mean 4/3) beat columns' (1, 0; mean 1/2) here, and
+    /// the transposed matrix swaps the roles.
+    func testRelaxedEMDChoosesTheLargerMeanOfMinima() {
+        let costs = Tensor(shape: [3, 2], values: [1, 5, 2, 0, 3, 4])
+        let third: Float = 1 / 3
+        let cases: [(Tensor, [Float])] = [
+            (costs, [third, 0, 0, third, third, 0]), (costs.permuted([1, 0]).copy(), [third, 0, third, 0, third, 0]),
+        ]
+        for (matrix, expectedGradient) in cases {
+            let columns = matrix.shape[1]
+            matrix.requiresGrad = true
+            let emd = StyleLoss.relaxedEMD(costs: matrix.detached()) { rows, chosen in
+                matrix.reshaped([matrix.count, 1]).gatherRows(zip(rows, chosen).map { $0 * columns + $1 })
+            }
+            XCTAssertEqual(emd.item, 4 / 3, accuracy: 1e-6)
+            emd.backward()
+            XCTAssertEqual(matrix.grad?.values ?? [], expectedGradient)
         }
     }
 
