@@ -149,7 +149,9 @@ struct Draw: ParsableCommand {
             return loaded.scene
         }
         let drawingStyle = try style.map { path in
-            DrawingStyle(image: try ImageFile.load(path).compositedOnWhite().tensor, network: try VGG16Features.load(styleModel))
+            let image = try ImageFile.load(path).compositedOnWhite().tensor
+            session.display.note("loading VGG16 for the style…")
+            return DrawingStyle(image: image, network: try VGG16Features.load(styleModel))
         }
         let budget = MemoryBudget(advice: "use fewer --augmentations or --paths, or a smaller --canvas") {
             configuration.memoryEstimate(architecture: $0, style: drawingStyle != nil)
