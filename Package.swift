@@ -29,6 +29,7 @@ let presetFiles = [
     "clipdraw.json",
     "clipstyler-fast.json",
     "clipstyler.json",
+    "styleclipdraw.json",
 ]
 
 let package = Package(

@@ -10,6 +10,10 @@ import Tensor
 /// embed them with CLIP's image tower, and move points, widths and colours (Adam, three groups)
 /// to raise the cosine similarity to the prompt (minus any negative prompts'); then clamp widths
 /// and colours. The drawing with the lowest loss seen is kept as the result.
+///
+/// With a style image this is StyleCLIPDraw: each step adds `styleWeight` times the style loss
+/// of the render (`StyleObjective`) to the CLIP loss, and the steps from `clipUntil` of the run
+/// on use the style loss alone.
 public final class CLIPDraw: IterativeMethod {
     public let configuration: Configuration
     public let iterations: Int
@@ -32,12 +36,22 @@ public final class CLIPDraw: IterativeMethod {
     private let rasterHeight: Int
     private var generator: SeededGenerator
     private var best = BestSoFar<Scene>()
+    /// StyleCLIPDraw's style side, nil for CLIPDraw.
+    private let style: StyleObjective?
 
     /// Prepares a run: encodes the prompts (then releases the model's text tower, which the run
     /// no longer needs), and builds the starting drawing — `start`'s paths, if given, followed by
-    /// `configuration.paths` random strokes. Every random choice comes from `seed`.
-    public init(prompt: String, configuration: Configuration, model: CLIPModel, seed: UInt64, start: Scene? = nil) throws {
+    /// `configuration.paths` random strokes, and with `style`, reads the style image's
+    /// hypercolumns. Every random choice comes from `seed`.
+    public init(
+        prompt: String, configuration: Configuration, model: CLIPModel, seed: UInt64, start: Scene? = nil, style: DrawingStyle? = nil
+    ) throws {
         try configuration.validate()
+        if style == nil, configuration.clipSteps < configuration.iterations {
+            throw MethodError(
+                "clip_until \(configuration.clipUntil) leaves steps without CLIP, which only a style image can guide; give --style IMAGE or clip_until 1"
+            )
+        }
         if let start, start.width <= 0 || start.height <= 0 {
             throw MethodError("the start drawing has an empty canvas (\(start.width)x\(start.height))")
         }
@@ -92,6 +106,8 @@ public final class CLIPDraw: IterativeMethod {
         let scale = Float(configuration.canvas) / Float(max(scene.width, scene.height))
         rasterWidth = max(1, Int((Float(scene.width) * scale).rounded()))
         rasterHeight = max(1, Int((Float(scene.height) * scale).rounded()))
+        var styleGenerator = SeededGenerator(seed: SeededGenerator.mix(seed ^ 0x5374_796C_6544_7261))
+        self.style = try style.map { try StyleObjective(style: $0, canvas: configuration.canvas, generator: &styleGenerator) }
     }
 
     /// The drawing as the next step will see it.
@@ -100,26 +116,46 @@ public final class CLIPDraw: IterativeMethod {
     /// The drawing with the lowest loss so far (the current one before the first step).
     public var bestScene: Scene { best.value ?? currentScene }
 
+    /// Whether the next step uses CLIP (all of CLIPDraw's do; StyleCLIPDraw's last ones don't).
+    private var usesCLIP: Bool { completedIterations < configuration.clipSteps }
+
     public func step() -> IterationReport {
-        step(augmentation.sample(imageHeight: rasterHeight, imageWidth: rasterWidth, generator: &generator))
+        let draw = usesCLIP ? augmentation.sample(imageHeight: rasterHeight, imageWidth: rasterWidth, generator: &generator) : nil
+        let locations = style?.sampleLocations(height: rasterHeight, width: rasterWidth, generator: &generator)
+        return step(draw, styleLocations: locations)
     }
 
-    /// One step with the given augmentation draw; `step()` is this with a fresh draw. It is
-    /// `renderedImage()`, `objective`, the backward pass and `update()` in that order (the step
+    /// One step with the given augmentation draw (nil once CLIP is off) and, with a style, the
+    /// locations its loss reads; `step()` is this with fresh draws. It is `renderedImage()`,
+    /// `objective`, the style loss, the backward pass and `update()` in that order (the step
     /// parity tests hold each part to the reference and this composition to the parts).
     @_spi(StepParity)
-    public func step(_ draw: PerspectiveCropAugmentation.Draw) -> IterationReport {
+    public func step(_ draw: PerspectiveCropAugmentation.Draw?, styleLocations: StyleHypercolumns.Locations? = nil) -> IterationReport {
         precondition(!isFinished, "the run is complete")
+        precondition((draw != nil) == usesCLIP, "a step takes an augmentation draw exactly while CLIP is on")
+        precondition((styleLocations != nil) == (style != nil), "a step takes style locations exactly when the run has a style")
         var clock = StageClock()
         let drawn = drawnParameters()
         let image = clock.measure("render") { render(drawn) }
-        let (loss, cosines) = objective(image, draw, clock: &clock)
+        var loss: Tensor?
+        var similarity: Float?
+        if let draw {
+            let (clipLoss, cosines) = objective(image, draw, clock: &clock)
+            let promptCount = textEmbeddings.shape[0]
+            let cosineValues = cosines.values
+            similarity =
+                stride(from: 0, to: cosineValues.count, by: promptCount).map { cosineValues[$0] }.reduce(0, +)
+                / Float(configuration.augmentations)
+            loss = clipLoss
+        }
+        if let style, let styleLocations {
+            let styleLoss = clock.measure("style loss") { style(image, at: styleLocations) * configuration.styleWeight }
+            loss = loss.map { $0 + styleLoss } ?? styleLoss
+        }
+        guard let loss else { preconditionFailure("a step without CLIP has a style loss") }
         let lossValue = loss.item
-        let promptCount = textEmbeddings.shape[0]
-        let cosineValues = cosines.values
-        let similarity =
-            stride(from: 0, to: cosineValues.count, by: promptCount).map { cosineValues[$0] }.reduce(0, +)
-            / Float(configuration.augmentations)
+        // The style-only steps minimise another objective: their best is kept from among them.
+        if completedIterations == configuration.clipSteps, completedIterations > 0 { best = BestSoFar() }
         let improved = best.offer(lossValue, drawn.scene)
         clock.measure("backward") { loss.backward() }
         clock.measure("update") { update() }

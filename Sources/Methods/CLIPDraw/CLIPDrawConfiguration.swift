@@ -45,6 +45,11 @@ extension CLIPDraw {
         public var colorLearningRate: Float
         /// The points' rate is multiplied by `factor` once `fraction` of the run is done.
         public var pointSchedule: [ScheduleStep]
+        /// With a style image (StyleCLIPDraw): the style loss's factor in the total.
+        public var styleWeight: Float
+        /// The CLIP term is used for the steps before this fraction of the run (StyleCLIPDraw's
+        /// last 10% optimise the style alone); below 1 only with a style image.
+        public var clipUntil: Float
 
         /// New strokes: the reference draws 256; the rasterizer's per-tile path lists grow with
         /// the count, and 10,000 strokes already cover every pixel many times over.
@@ -102,10 +107,16 @@ extension CLIPDraw {
                 try MethodError.require(!negative.text.trimmingCharacters(in: .whitespaces).isEmpty, "a negative prompt is empty")
                 try MethodError.require(negative.weight.isFinite, "the weight of negative prompt \"\(negative.text)\" is not a number")
             }
+            try MethodError.require(
+                styleWeight >= 0 && styleWeight.isFinite, "style_weight must be a non-negative number, got \(styleWeight)")
+            try MethodError.require((0...1).contains(clipUntil), "clip_until must be a fraction in [0, 1], got \(clipUntil)")
             let background = try backgroundColor()
             try MethodError.require(background.a == 1, "the background must be opaque, got \(self.background)")
             _ = try paletteColors()
         }
+
+        /// Steps that use CLIP: those before `clipUntil` of the run (the reference's `t < .9*num_iter`).
+        var clipSteps: Int { Int((Double(clipUntil) * Double(iterations)).rounded(.up)) }
 
         func backgroundColor() throws -> RGBA {
             do {

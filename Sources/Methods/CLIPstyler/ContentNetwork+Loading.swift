@@ -30,15 +30,8 @@ extension ContentNetwork {
         }
     }
 
-    /// torch.hub's checkpoint folder, as torch resolves it: $TORCH_HOME, else
-    /// $XDG_CACHE_HOME/torch, else ~/.cache/torch; then hub/checkpoints.
+    /// torchvision's VGG19 in torch.hub's checkpoint folder, if it is there.
     public static func cachedTorchvisionWeights() -> String? {
-        let environment = ProcessInfo.processInfo.environment
-        let torchHome =
-            environment["TORCH_HOME"]
-            ?? ((environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")) as NSString)
-            .appendingPathComponent("torch")
-        let path = ((torchHome as NSString).appendingPathComponent("hub/checkpoints") as NSString).appendingPathComponent(torchvisionFile)
-        return FileManager.default.fileExists(atPath: path) ? path : nil
+        TorchHubCache.checkpoint(named: torchvisionFile)
     }
 }

@@ -1,7 +1,7 @@
 import Tensor
 
-/// torchvision's VGG19 `features` (3x3 convolutions with padding 1 and ReLU, 2x2 max pooling),
-/// run as far as CLIPstyler's content loss reads it, with frozen weights.
+/// torchvision's VGG19 `features` run as far as CLIPstyler's content loss reads it, with frozen
+/// weights.
 ///
 /// The reference (`utils.get_features` in cyclomon/CLIPstyler) stores the outputs of
 /// `features[21]` as "conv4_2" and `features[31]` as "conv5_2". Index 31 is the ReLU after conv5_2
@@ -21,41 +21,18 @@ public struct VGG19Features {
     public static let imageMean: [Float] = [0.485, 0.456, 0.406]
     public static let imageStd: [Float] = [0.229, 0.224, 0.225]
 
-    /// torchvision's configuration "E" up to conv5_2: output channels per convolution, nil for a
-    /// max pool. Each entry takes one index of `features` (a convolution two: itself and its ReLU).
+    /// torchvision's configuration "E" up to conv5_2.
     static let layout: [Int?] = [64, 64, nil, 128, 128, nil, 256, 256, 256, 256, nil, 512, 512, 512, 512, nil, 512, 512]
-    /// Index in `features` of conv4_2, whose rectified output is kept on the way to the last
-    /// layer of `layout`, conv5_2 (index 30).
-    private static let conv4_2 = 21
+    /// `features` indices of the ReLUs after conv4_2 and conv5_2.
+    private static let taps = [22, 31]
 
-    private enum Layer {
-        case convolution(index: Int, weight: Tensor, bias: Tensor)
-        case maxPool
-    }
-
-    private let layers: [Layer]
+    private let network: VGGConvolutions
 
     /// Takes `features.N.weight` and `features.N.bias` from torchvision's state dict
     /// (`vgg19-dcbb9e9d.pth`; other keys are ignored). Throws `WeightError.missingTensor` or
     /// `.shapeMismatch` naming the file and the first tensor that is missing or mis-shaped.
     public init(weights: StateDict) throws {
-        var layers: [Layer] = []
-        var index = 0, channels = 3
-        for entry in Self.layout {
-            guard let outChannels = entry else {
-                layers.append(.maxPool)
-                index += 1
-                continue
-            }
-            let weight = try weights.tensor("features.\(index).weight", shape: [outChannels, channels, 3, 3])
-            let bias = try weights.tensor("features.\(index).bias", shape: [outChannels])
-            weight.requiresGrad = false
-            bias.requiresGrad = false
-            layers.append(.convolution(index: index, weight: weight, bias: bias))
-            index += 2
-            channels = outChannels
-        }
-        self.layers = layers
+        network = try VGGConvolutions(layout: Self.layout, weights: weights)
     }
 
     /// The content features of `images` [N, 3, H, W] in [0, 1], normalised with ImageNet's
@@ -64,18 +41,14 @@ public struct VGG19Features {
         precondition(images.rank == 4 && images.shape[1] == 3, "VGG19 takes images [N, 3, H, W], got \(images.shape)")
         precondition(
             images.shape[2] >= 16 && images.shape[3] >= 16, "VGG19 needs images of at least 16x16 for conv5_2, got \(images.shape)")
-        let mean = Tensor(shape: [1, 3, 1, 1], values: Self.imageMean), std = Tensor(shape: [1, 3, 1, 1], values: Self.imageStd)
-        var x = (images - mean) / std
-        var relu4_2: Tensor?
-        for layer in layers {
-            switch layer {
-            case .maxPool:
-                x = maxPool2d(x, kernel: 2, stride: 2)
-            case .convolution(let index, let weight, let bias):
-                x = relu(conv2d(x, weight: weight, bias: bias, padding: 1))
-                if index == Self.conv4_2 { relu4_2 = x }
-            }
-        }
-        return Output(relu4_2: relu4_2!, relu5_2: x)
+        let features = network(imageNetNormalized(images), taps: Self.taps)
+        return Output(relu4_2: features[0], relu5_2: features[1])
     }
+}
+
+/// `images` in [0, 1] standardised with ImageNet's statistics, as torchvision's VGG weights expect.
+public func imageNetNormalized(_ images: Tensor) -> Tensor {
+    let mean = Tensor(shape: [1, 3, 1, 1], values: VGG19Features.imageMean)
+    let std = Tensor(shape: [1, 3, 1, 1], values: VGG19Features.imageStd)
+    return (images - mean) / std
 }

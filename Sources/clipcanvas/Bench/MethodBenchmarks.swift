@@ -15,6 +15,19 @@ enum MethodBenchmarks {
                 let drawing = try! CLIPDraw(prompt: "a red bicycle", configuration: recipe, model: model("ViT-B/32"), seed: 1)
                 return { drawing.step().stages }
             },
+            BenchmarkCase.staged("iter.styleclipdraw") {
+                // StyleCLIPDraw's preset with a 224x224 style image: 10 augmentations through
+                // ViT-B/32, VGG16 on the render and the style loss (1024 locations against
+                // 5 x 1000 style pixels), all backward. A step of the first 90%, with CLIP on.
+                var recipe = try! Preset.load("styleclipdraw", method: "clipdraw", as: CLIPDraw.Configuration.self)
+                recipe.iterations = CountLimits.iterations
+                var generator = SeededGenerator(seed: 4)
+                let style = DrawingStyle(
+                    image: Tensor.uniform([3, 224, 224], 0, 1, generator: &generator), network: VGG16Features.synthetic(seed: 16))
+                let drawing = try! CLIPDraw(
+                    prompt: "a red bicycle", configuration: recipe, model: model("ViT-B/32"), seed: 1, style: style)
+                return { drawing.step().stages }
+            },
             BenchmarkCase.staged("iter.clipag") {
                 // The preset at 224: 32 views + 32 patches through ViT-B/32, forward and backward.
                 var recipe = try! Preset.load("clipag", method: "clipag", as: CLIPAG.Configuration.self)

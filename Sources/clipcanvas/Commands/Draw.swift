@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Methods
+import Models
 import Output
 import Scene
 
@@ -13,6 +14,10 @@ struct Draw: ParsableCommand {
             sees the prompt in the drawing. Defaults: the preset `clipdraw` (256 strokes, 1000 \
             steps, ViT-B/32); every flag below overrides one of its fields. The drawing with the \
             lowest loss is written; Ctrl-C stops early and writes it too.
+            With --style IMAGE it is StyleCLIPDraw: a style loss on VGG16 features pulls the \
+            drawing towards the image's look, and the default preset becomes `styleclipdraw` \
+            (500 steps, 10 copies, the last 10% on the style alone). It needs torchvision's \
+            \(VGG16Features.torchvisionFile) (--style-model PATH, or in the torch hub cache).
             Example: clipcanvas draw "a watercolor painting of a lighthouse" -o lighthouse.svg -o lighthouse.png --size 1024
             """)
 
@@ -65,6 +70,15 @@ struct Draw: ParsableCommand {
     @Option(name: .customLong("init"), help: "Start from this drawing (SVG or JSON scene): its paths are kept and optimised.")
     var initial: String?
 
+    @Option(help: "Draw in the style of this image (StyleCLIPDraw; default preset styleclipdraw).")
+    var style: String?
+
+    @Option(help: "Factor of the style loss against CLIP's (needs --style; preset: 2).")
+    var styleWeight: Float?
+
+    @Option(help: "torchvision's VGG16 weights file for --style (default: \(VGG16Features.torchvisionFile) in the torch hub cache).")
+    var styleModel: String?
+
     enum AlphaMode: String, EnumerableFlag {
         case opacity, noAlpha
     }
@@ -79,8 +93,14 @@ struct Draw: ParsableCommand {
         if let maxWidth, !(maxWidth > 0) { throw ValidationError("--max-width must be positive, got \(maxWidth)") }
         if let minWidth, !(minWidth > 0) { throw ValidationError("--min-width must be positive, got \(minWidth)") }
         if let augmentations, augmentations < 1 { throw ValidationError("--augmentations must be at least 1, got \(augmentations)") }
+        if let styleWeight, !(styleWeight >= 0 && styleWeight.isFinite) {
+            throw ValidationError("--style-weight must be a non-negative number, got \(styleWeight)")
+        }
+        if style == nil, styleWeight != nil || styleModel != nil {
+            throw ValidationError("--style-weight and --style-model need --style IMAGE")
+        }
         try common.checkOutputs(allowed: SceneResultOptions.formats)
-        try common.checkNotOverwriting([initial])
+        try common.checkNotOverwriting([initial, style])
     }
 
     /// `--segments N` or `MIN-MAX`, parsed once into a range.
@@ -94,7 +114,8 @@ struct Draw: ParsableCommand {
 
     /// The preset with this command's flags applied.
     func drawConfiguration() throws -> CLIPDraw.Configuration {
-        var configuration = try common.configuration(method: "clipdraw", as: CLIPDraw.Configuration.self)
+        var configuration = try common.configuration(
+            method: "clipdraw", defaultPreset: style == nil ? nil : "styleclipdraw", as: CLIPDraw.Configuration.self)
         if let paths { configuration.paths = paths } else if initial != nil { configuration.paths = 0 }
         if let range = segments {
             configuration.minSegments = range.lowerBound
@@ -113,6 +134,7 @@ struct Draw: ParsableCommand {
         }
         if let background { configuration.background = background }
         if noNormalize { configuration.normalize = false }
+        if let styleWeight { configuration.styleWeight = styleWeight }
         try configuration.validate()
         return configuration
     }
@@ -126,13 +148,18 @@ struct Draw: ParsableCommand {
             for warning in loaded.warnings { printToStandardError("warning: \(path): \(warning)") }
             return loaded.scene
         }
+        let drawingStyle = try style.map { path in
+            let image = try ImageFile.load(path).compositedOnWhite().tensor
+            session.display.note("loading VGG16 for the style…")
+            return DrawingStyle(image: image, network: try VGG16Features.load(styleModel))
+        }
         let budget = MemoryBudget(advice: "use fewer --augmentations or --paths, or a smaller --canvas") {
-            configuration.memoryEstimate(architecture: $0)
+            configuration.memoryEstimate(architecture: $0, style: drawingStyle != nil)
         }
         try budget.check(modelNamed: configuration.model)
         let drawing = try CLIPDraw(
             prompt: prompt, configuration: configuration, loader: session.loader(common.modelOptions, budget: budget),
-            seed: common.seed, start: start)
+            seed: common.seed, start: start, style: drawingStyle)
         try Interrupt.stopIfRequested(during: "encoding the prompt")
         session.warnTruncated(drawing.truncatedPrompts)
         try session.run(

@@ -77,10 +77,12 @@ struct MethodOptions: ParsableArguments {
         }
     }
 
-    /// The preset named by `--preset` (or the method's default) with `--model` and
-    /// `--iterations` applied; the method command applies its own flags after this.
-    func configuration<Configuration: MethodConfiguration>(method: String, as type: Configuration.Type) throws -> Configuration {
-        var configuration = try Preset.load(preset ?? method, method: method, as: type)
+    /// The preset named by `--preset` (or `defaultPreset`, else the method's own) with `--model`
+    /// and `--iterations` applied; the method command applies its own flags after this.
+    func configuration<Configuration: MethodConfiguration>(
+        method: String, defaultPreset: String? = nil, as type: Configuration.Type
+    ) throws -> Configuration {
+        var configuration = try Preset.load(preset ?? defaultPreset ?? method, method: method, as: type)
         if let model = modelOptions.model { configuration.model = model }
         if let iterations { configuration.iterations = iterations }
         return configuration
