@@ -87,6 +87,21 @@ public final class CLIPModel {
         logitScale = expf(try table.takeScalar("logit_scale"))
     }
 
+    /// The arithmetic of the image tower's linear layers; float32 until `use(_:)` says otherwise.
+    public private(set) var precision = CLIPPrecision.fp32
+
+    /// Runs the image tower's linear layers in `precision` from now on (weights are converted
+    /// here, once). Throws `PrecisionUnavailable` when the CPU cannot run it.
+    public func use(_ precision: CLIPPrecision) throws {
+        guard precision.unavailableReason == nil else { throw PrecisionUnavailable(precision: precision) }
+        guard precision != self.precision else { return }
+        switch visual {
+        case .transformer(let tower): tower.use(precision)
+        case .resNet(let tower): tower.use(precision)
+        }
+        self.precision = precision
+    }
+
     public var imageResolution: Int { architecture.imageResolution }
     public var hasTextTower: Bool { text != nil }
 

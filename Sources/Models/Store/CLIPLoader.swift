@@ -15,6 +15,8 @@ public struct CLIPLoader {
     /// The MLP activation to build with; `nil` takes the file's own (a Hugging Face
     /// `config.json` beside it), else OpenAI's QuickGELU.
     public var activation: CLIPArchitecture.Activation?
+    /// The arithmetic of the image tower's linear layers (`--precision`).
+    public var precision = CLIPPrecision.fp32
     public var allowDownload: Bool
     public var store: ModelStore
     /// Called with the model's name before it is resolved; what it returns hears of a download.
@@ -52,6 +54,7 @@ public struct CLIPLoader {
         let weights = try StateDict.load(file)
         try weights.checkFinite()
         let model = try CLIPModel(weights: weights, activation: activation ?? weights.activation ?? .quickGELU)
+        try model.use(precision)
         try inspect(nameOrPath, model)
         return model
     }

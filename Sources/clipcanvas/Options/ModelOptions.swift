@@ -21,9 +21,21 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Never download: fail with instructions if the model is not on this machine.")
     var offline = false
 
-    /// Reads models with `--activation` and `--offline`, drawing a download bar on stderr.
+    @Option(
+        help:
+            "Arithmetic of the image tower's linear layers: fp32 (exact), int8 or bf16 (faster, approximate; bf16 needs a CPU with AVX-512 BF16)."
+    )
+    var precision: CLIPPrecision = .fp32
+
+    func validate() throws {
+        if let reason = precision.unavailableReason { throw ValidationError("--precision \(precision.rawValue): \(reason)") }
+    }
+
+    /// Reads models with `--activation`, `--offline` and `--precision`, drawing a download bar on stderr.
     var loader: CLIPLoader {
-        CLIPLoader(activation: activation, allowDownload: !offline) { DownloadProgress(label: $0) }
+        var loader = CLIPLoader(activation: activation, allowDownload: !offline) { DownloadProgress(label: $0) }
+        loader.precision = precision
+        return loader
     }
 
     /// The model `--model` names, ViT-B/32 when none is given: for commands without a preset.
@@ -31,6 +43,8 @@ struct ModelOptions: ParsableArguments {
         try loader.load(model ?? "ViT-B/32")
     }
 }
+
+extension CLIPPrecision: ExpressibleByArgument {}
 
 extension CLIPArchitecture.Activation: ExpressibleByArgument {
     /// The values the help and a refused value list.
