@@ -82,7 +82,8 @@ let package = Package(
         // the tiny CLIP, finite differences.
         .target(name: "TestSupport", dependencies: ["Tensor", "Models", "CGIF"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "ModelsTests", dependencies: ["Models", "Tensor", "Output", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SceneTests", dependencies: ["Scene", "Output", "TestSupport"]),
         .testTarget(
             name: "OutputTests", dependencies: ["Output", "Scene", "CCairo", "TestSupport"], resources: [.copy("Fixtures")]),

@@ -92,12 +92,28 @@ public final class CLIPModel {
         logitScale = model.logitScale
         visual = model.visual
         text = model.text
+        precision = model.precision
     }
 
     /// Another handle on the same (frozen) weights: a model kept for several runs in one
     /// process (`clipcanvas batch`) gives each run its own handle, so that a run releasing its
     /// text tower leaves the tower in place for the next run.
     public func sharingWeights() -> CLIPModel { CLIPModel(sharing: self) }
+
+    /// The arithmetic of the image tower's linear layers; float32 until `use(_:)` says otherwise.
+    public private(set) var precision = CLIPPrecision.fp32
+
+    /// Runs the image tower's linear layers in `precision` from now on (weights are converted
+    /// here, once). Throws `PrecisionUnavailable` when the CPU cannot run it.
+    public func use(_ precision: CLIPPrecision) throws {
+        guard precision.unavailableReason == nil else { throw PrecisionUnavailable(precision: precision) }
+        guard precision != self.precision else { return }
+        switch visual {
+        case .transformer(let tower): tower.use(precision)
+        case .resNet(let tower): tower.use(precision)
+        }
+        self.precision = precision
+    }
 
     public var imageResolution: Int { architecture.imageResolution }
     public var hasTextTower: Bool { text != nil }

@@ -15,6 +15,8 @@ public struct CLIPLoader {
     /// The MLP activation to build with; `nil` takes the file's own (a Hugging Face
     /// `config.json` beside it), else OpenAI's QuickGELU.
     public var activation: CLIPArchitecture.Activation?
+    /// The arithmetic of the image tower's linear layers (`--precision`).
+    public var precision = CLIPPrecision.fp32
     public var allowDownload: Bool
     public var store: ModelStore
     /// Called with the model's name before it is resolved; what it returns hears of a download.
@@ -45,7 +47,7 @@ public struct CLIPLoader {
     /// The model `nameOrPath` names: a known model (see `KnownModel.all`) or a weights file.
     public func load(_ nameOrPath: String) throws -> CLIPModel {
         if let model = preloaded[nameOrPath] { return model }
-        if let model = cache?.model(nameOrPath, activation: activation) {
+        if let model = cache?.model(nameOrPath, activation: activation, precision: precision) {
             note("using \(nameOrPath), already loaded by this process")
             try inspect(nameOrPath, model)
             return model
@@ -60,7 +62,8 @@ public struct CLIPLoader {
         let weights = try StateDict.load(file)
         try weights.checkFinite()
         let model = try CLIPModel(weights: weights, activation: activation ?? weights.activation ?? .quickGELU)
-        cache?.keep(model, for: nameOrPath, activation: activation)
+        try model.use(precision)
+        cache?.keep(model, for: nameOrPath, activation: activation, precision: precision)
         try inspect(nameOrPath, model)
         return model
     }

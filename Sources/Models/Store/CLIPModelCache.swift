@@ -9,6 +9,7 @@ public final class CLIPModelCache: @unchecked Sendable {
     private struct Key: Hashable {
         let nameOrPath: String
         let activation: CLIPArchitecture.Activation?
+        let precision: CLIPPrecision
     }
 
     private var models: [Key: CLIPModel] = [:]
@@ -16,13 +17,14 @@ public final class CLIPModelCache: @unchecked Sendable {
 
     public init() {}
 
-    /// A handle on the model loaded earlier for `nameOrPath` with `activation`, if any.
-    func model(_ nameOrPath: String, activation: CLIPArchitecture.Activation?) -> CLIPModel? {
-        lock.withLock { models[Key(nameOrPath: nameOrPath, activation: activation)] }?.sharingWeights()
+    /// A handle on the model loaded earlier for `nameOrPath` with `activation` and `precision`
+    /// (a tower converted to int8 or bf16 is shared only with runs asking for the same), if any.
+    func model(_ nameOrPath: String, activation: CLIPArchitecture.Activation?, precision: CLIPPrecision) -> CLIPModel? {
+        lock.withLock { models[Key(nameOrPath: nameOrPath, activation: activation, precision: precision)] }?.sharingWeights()
     }
 
-    func keep(_ model: CLIPModel, for nameOrPath: String, activation: CLIPArchitecture.Activation?) {
-        lock.withLock { models[Key(nameOrPath: nameOrPath, activation: activation)] = model.sharingWeights() }
+    func keep(_ model: CLIPModel, for nameOrPath: String, activation: CLIPArchitecture.Activation?, precision: CLIPPrecision) {
+        lock.withLock { models[Key(nameOrPath: nameOrPath, activation: activation, precision: precision)] = model.sharingWeights() }
     }
 
     /// How many models are held.

@@ -1,3 +1,4 @@
+import CBLAS
 import Dispatch
 
 #if canImport(Glibc)
@@ -9,11 +10,20 @@ import Dispatch
 /// Work is split into at most one chunk per core (never per element), so the closure overhead is
 /// paid a handful of times per kernel, not per value.
 public enum Parallel {
-    /// Cores to use; `CLIPCANVAS_THREADS` overrides (e.g. 1 for profiling).
-    public static let coreCount: Int = {
+    /// Cores to use; `CLIPCANVAS_THREADS` overrides (e.g. 1 for profiling), `useThreads` changes.
+    public nonisolated(unsafe) private(set) static var coreCount: Int = {
         if let text = getenv("CLIPCANVAS_THREADS"), let n = Int(String(cString: text)), n > 0 { return n }
         return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }()
+
+    /// Runs everything from now on with `count` threads: our own loops, OpenBLAS's sgemm and
+    /// oneDNN's kernels (OpenMP threads). Not for use while a kernel is running.
+    public static func useThreads(_ count: Int) {
+        precondition(count >= 1, "at least one thread")
+        coreCount = count
+        openblas_set_num_threads(Int32(count))
+        ReducedPrecisionRuntime.setOpenMPThreads?(Int32(count))
+    }
 
     /// Calls `body` on disjoint sub-ranges covering `0..<count`. Ranges shorter than `grain`
     /// elements are not worth a thread hop, so small loops run inline.

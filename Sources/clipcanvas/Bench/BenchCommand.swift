@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Models
+import Tensor
 
 /// `clipcanvas bench`: speed and memory figures, never asserted by tests (timings belong here).
 struct Bench: ParsableCommand {
@@ -27,9 +29,48 @@ struct Bench: ParsableCommand {
     @Option(help: "Minimum timed seconds per case.")
     var minSeconds = 1.0
 
+    @Option(
+        help: ArgumentHelp(
+            "Precisions of the CLIP image tower to run each CLIP case at, comma-separated (fp32, int8, bf16), e.g. fp32,int8.",
+            valueName: "list"))
+    var precision = "fp32"
+
+    @Option(
+        help: ArgumentHelp(
+            "Thread counts to run each case at, comma-separated, e.g. 1,2; prints the speed-up over the first. Default: all cores.",
+            valueName: "list"))
+    var threads: String?
+
     func validate() throws {
         guard minRuns >= 1 else { throw ValidationError("--min-runs must be at least 1") }
         guard minSeconds >= 0 else { throw ValidationError("--min-seconds cannot be negative") }
+        _ = try precisions()
+        _ = try threadCounts()
+    }
+
+    /// `--precision` as a list; every entry must be a known precision this CPU can run.
+    func precisions() throws -> [CLIPPrecision] {
+        let names = precision.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = try names.map { name -> CLIPPrecision in
+            guard let value = CLIPPrecision(rawValue: name) else {
+                throw ValidationError(
+                    "--precision takes fp32, int8 or bf16 (or a comma-separated list of them), got \"\(name)\"")
+            }
+            if let reason = value.unavailableReason { throw ValidationError("--precision \(name): \(reason)") }
+            return value
+        }
+        guard Set(values).count == values.count else { throw ValidationError("--precision lists \(precision): a precision twice") }
+        return values
+    }
+
+    /// `--threads` as a list of counts of at least 1; nil: leave the thread count as it is.
+    func threadCounts() throws -> [Int]? {
+        guard let threads else { return nil }
+        let counts = threads.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--threads takes thread counts of at least 1, comma-separated, e.g. --threads 1,2; got \"\(threads)\"")
+        }
+        return counts.map { $0! }
     }
 
     func run() throws {
@@ -50,16 +91,59 @@ struct Bench: ParsableCommand {
         if !json {
             print("case".padding(toLength: 34, withPad: " ", startingAt: 0) + "median ms    min ms    max ms  runs   GFLOP/s  peak MB")
         }
+        let precisions = try precisions()
+        let threadCounts = try threadCounts()
         for benchmark in selected {
-            let result = runner.run(benchmark)
-            if json {
-                print(String(decoding: try encoder.encode(result), as: UTF8.self))
-            } else {
-                print(tableRow(result))
-                if let stages = result.stages_ms {
-                    let breakdown = stages.sorted { $0.value > $1.value }.map { String(format: "%@ %.1f", $0.key, $0.value) }
-                    print("    stages (median ms): " + breakdown.joined(separator: ", "))
+            // Every setting of one case runs back to back, so the ratios printed below compare
+            // runs minutes apart, not a whole bench apart.
+            var medians: [CLIPPrecision?: [Int: Double]] = [:]
+            for precision in benchmark.followsPrecision ? precisions.map(Optional.some) : [nil] {
+                BenchSettings.precision = precision ?? .fp32
+                for threads in threadCounts ?? [Parallel.coreCount] {
+                    if threadCounts != nil { Parallel.useThreads(threads) }
+                    var result = runner.run(benchmark)
+                    result.precision = precision?.rawValue
+                    result.threads = threads
+                    medians[precision, default: [:]][threads] = result.median_ms
+                    if json {
+                        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+                        continue
+                    }
+                    var labels: [String] = []
+                    if precisions.count > 1, let precision { labels.append(precision.rawValue) }
+                    if threadCounts != nil { labels.append("\(threads)t") }
+                    if !labels.isEmpty { result.name += " [" + labels.joined(separator: ", ") + "]" }
+                    print(tableRow(result))
+                    if let stages = result.stages_ms {
+                        let breakdown = stages.sorted { $0.value > $1.value }.map { String(format: "%@ %.1f", $0.key, $0.value) }
+                        print("    stages (median ms): " + breakdown.joined(separator: ", "))
+                    }
                 }
+            }
+            if !json { printRatios(medians, threads: threadCounts) }
+        }
+    }
+
+    /// The speed-up of each thread count over the first (with its parallel efficiency), and of
+    /// each reduced precision over fp32 at the same thread count.
+    private func printRatios(_ medians: [CLIPPrecision?: [Int: Double]], threads: [Int]?) {
+        for (precision, byThreads) in medians.sorted(by: { ($0.key?.rawValue ?? "") < ($1.key?.rawValue ?? "") }) {
+            guard let threads, let first = threads.first, let base = byThreads[first] else { continue }
+            for count in threads.dropFirst() {
+                guard let time = byThreads[count] else { continue }
+                let speedUp = base / time
+                print(
+                    String(
+                        format: "    %@%d threads vs %d: %.2fx (parallel efficiency %.0f%%)",
+                        precision.map { $0.rawValue + ", " } ?? "", count, first, speedUp, 100 * speedUp * Double(first) / Double(count)))
+            }
+        }
+        guard let float = medians[.some(.fp32)] else { return }
+        for precision in CLIPPrecision.allCases where precision != .fp32 {
+            guard let reduced = medians[.some(precision)] else { continue }
+            for (count, time) in reduced.sorted(by: { $0.key < $1.key }) {
+                guard let floatTime = float[count] else { continue }
+                print(String(format: "    %@ vs fp32 at %d threads: %.2fx", precision.rawValue, count, floatTime / time))
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Methods
+import Models
 
 #if canImport(Glibc)
     import Glibc
@@ -13,6 +14,16 @@ struct BenchmarkCase {
     let flops: Double?
     /// Builds the inputs and returns the timed body, which may report how long its stages took.
     let prepare: () -> () -> [StageTime]
+    /// Runs a CLIP image tower, so `--precision` applies (the case builds its model with
+    /// `BenchSettings.precision`).
+    var followsPrecision = false
+
+    /// This case, marked as running a CLIP image tower.
+    func followingPrecision() -> BenchmarkCase {
+        var marked = self
+        marked.followsPrecision = true
+        return marked
+    }
 
     init(_ name: String, flops: Double? = nil, prepare: @escaping () -> () -> Void) {
         self.name = name
@@ -40,7 +51,7 @@ struct BenchmarkCase {
 }
 
 struct BenchmarkResult: Encodable {
-    let name: String
+    var name: String
     let median_ms: Double
     let min_ms: Double
     let max_ms: Double
@@ -50,6 +61,23 @@ struct BenchmarkResult: Encodable {
     let peak_rss_mb: Double
     /// Median milliseconds of each stage of a method step, in the order they run.
     let stages_ms: [String: Double]?
+    /// The image tower's precision, for cases that run one.
+    var precision: String? = nil
+    var threads: Int? = nil
+}
+
+/// What `bench --precision` chose for the case being prepared (cases build their models lazily,
+/// one setting at a time).
+enum BenchSettings {
+    nonisolated(unsafe) static var precision = CLIPPrecision.fp32
+
+    /// A CLIP model of a known architecture with synthetic weights, in the chosen precision.
+    static func model(_ name: String) -> CLIPModel {
+        let architecture = CLIPArchitecture.known[name]!
+        let model = try! CLIPModel(weights: SyntheticWeights.stateDict(for: architecture), architecture: architecture, name: name)
+        try! model.use(precision)
+        return model
+    }
 }
 
 /// Warm-up, then repeated runs until both a minimum count and a minimum time are reached.

@@ -12,7 +12,7 @@ enum CLIPBenchmarks {
         }
         cases.append(imageCase("rn101.fwd.b5", model: "RN101", batch: 5, backward: false))
         cases.append(imageCase("rn101.fwdbwd.b5", model: "RN101", batch: 5, backward: true))
-        return cases
+        return cases.map { $0.followingPrecision() }
     }
 
     /// Matmul FLOPs of one ViT-B/32 image forward: patch embedding, 11 full blocks, the last
@@ -31,8 +31,8 @@ enum CLIPBenchmarks {
     private static func imageCase(_ name: String, model: String, batch: Int, backward: Bool) -> BenchmarkCase {
         let forward = model == "ViT-B/32" ? vitB32ForwardFlops(batch: batch) : nil
         return BenchmarkCase(name, flops: forward.map { backward ? 2 * $0 : $0 }) {
-            let architecture = CLIPArchitecture.known[model]!
-            let clip = try! CLIPModel(weights: SyntheticWeights.stateDict(for: architecture), architecture: architecture, name: model)
+            let clip = BenchSettings.model(model)
+            let architecture = clip.architecture
             clip.releaseTextTower()
             let resolution = clip.imageResolution
             let images = random([batch, 3, resolution, resolution], seed: 40, requiresGrad: backward)

@@ -41,7 +41,7 @@ enum MethodBenchmarks {
             clipstyler("iter.clipstyler", preset: "clipstyler", content: .vgg19(VGG19Features.synthetic(seed: 19))),
             clipstyler("iter.clipstyler.clip-content", preset: "clipstyler", content: .clipFeatures),
             clipstyler("iter.clipstyler.fast", preset: "clipstyler-fast", content: .vgg19(VGG19Features.synthetic(seed: 19))),
-        ]
+        ].map { $0.followingPrecision() }
     }
 
     /// One CLIPasso step at the preset's 16 strokes: 5 copies of sketch (forward and backward)
@@ -79,8 +79,5 @@ enum MethodBenchmarks {
         }
     }
 
-    static func model(_ name: String) -> CLIPModel {
-        let architecture = CLIPArchitecture.known[name]!
-        return try! CLIPModel(weights: SyntheticWeights.stateDict(for: architecture), architecture: architecture, name: name)
-    }
+    static func model(_ name: String) -> CLIPModel { BenchSettings.model(name) }
 }

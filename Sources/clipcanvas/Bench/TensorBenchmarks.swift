@@ -25,6 +25,27 @@ enum TensorBenchmarks {
                     x.zeroGrad()
                 }
             })
+        // The same product in the reduced precisions (`--precision`), weights prepared once.
+        cases.append(
+            BenchmarkCase("linear.int8.fwdbwd.400x768x3072", flops: 4.0 * 400 * 768 * 3072) {
+                let x = random([rows, width], seed: 1, requiresGrad: true), b = random([3072], seed: 3)
+                let w = Int8LinearWeight(random([3072, width], seed: 2))
+                return {
+                    w.linear(x, bias: b).sum().backward()
+                    x.zeroGrad()
+                }
+            })
+        if ReducedPrecisionRuntime.hasNativeBFloat16 {
+            cases.append(
+                BenchmarkCase("linear.bf16.fwdbwd.400x768x3072", flops: 4.0 * 400 * 768 * 3072) {
+                    let x = random([rows, width], seed: 1, requiresGrad: true), b = random([3072], seed: 3)
+                    let w = BFloat16LinearWeight(random([3072, width], seed: 2))
+                    return {
+                        w.linear(x, bias: b).sum().backward()
+                        x.zeroGrad()
+                    }
+                })
+        }
         cases.append(
             BenchmarkCase("layernorm.fwdbwd.400x768") {
                 let x = random([rows, width], seed: 4, requiresGrad: true), w = random([width], seed: 5), b = random([width], seed: 6)

@@ -19,11 +19,8 @@ enum WatchBenchmarks {
                 let scene = RasterBenchmarks.clipDrawScene
                 return { _ = try! Watching.read(.scene(scene), with: watch) }
             },
-        ]
+        ].map { $0.followingPrecision() }
     }
 
-    private static func vitB32() -> CLIPModel {
-        let architecture = CLIPArchitecture.known["ViT-B/32"]!
-        return try! CLIPModel(weights: SyntheticWeights.stateDict(for: architecture), architecture: architecture, name: "ViT-B/32")
-    }
+    private static func vitB32() -> CLIPModel { BenchSettings.model("ViT-B/32") }
 }

@@ -21,13 +21,24 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Never download: fail with instructions if the model is not on this machine.")
     var offline = false
 
+    @Option(
+        help:
+            "Arithmetic of the image tower's linear layers: fp32 (exact), int8 or bf16 (faster, approximate; bf16 needs a CPU with AVX-512 BF16)."
+    )
+    var precision: CLIPPrecision = .fp32
+
+    func validate() throws {
+        if let reason = precision.unavailableReason { throw ValidationError("--precision \(precision.rawValue): \(reason)") }
+    }
+
     /// Models this process keeps between runs: set by `clipcanvas batch` before its first job
     /// (a single run keeps none, so a method can free its text tower).
     nonisolated(unsafe) static var sharedModels: CLIPModelCache?
 
-    /// Reads models with `--activation` and `--offline`, drawing a download bar on stderr.
+    /// Reads models with `--activation`, `--offline` and `--precision`, drawing a download bar on stderr.
     var loader: CLIPLoader {
         var loader = CLIPLoader(activation: activation, allowDownload: !offline) { DownloadProgress(label: $0) }
+        loader.precision = precision
         loader.cache = Self.sharedModels
         return loader
     }
@@ -37,6 +48,8 @@ struct ModelOptions: ParsableArguments {
         try loader.load(model ?? "ViT-B/32")
     }
 }
+
+extension CLIPPrecision: ExpressibleByArgument {}
 
 extension CLIPArchitecture.Activation: ExpressibleByArgument {
     /// The values the help and a refused value list.
