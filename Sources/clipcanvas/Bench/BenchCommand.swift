@@ -79,6 +79,7 @@ struct Bench: ParsableCommand {
 /// Every layer's benchmark cases, by the names the issues give them.
 enum BenchmarkCatalog {
     static var all: [BenchmarkCase] {
-        TensorBenchmarks.cases + CLIPBenchmarks.cases + RasterBenchmarks.cases + MethodBenchmarks.cases + WatchBenchmarks.cases
+        TensorBenchmarks.cases + ConvolutionBenchmarks.cases + CLIPBenchmarks.cases + RasterBenchmarks.cases + MethodBenchmarks.cases
+            + WatchBenchmarks.cases
     }
 }
