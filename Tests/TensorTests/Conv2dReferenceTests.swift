@@ -1,3 +1,4 @@
+import Foundation
 @_spi(Testing) import Tensor
 import TestSupport
 import XCTest
@@ -170,5 +171,11 @@ final class Conv2dReferenceTests: XCTestCase {
                 XCTAssertEqual(twice, 2 * single, accuracy: 1e-5 * scale, "\(path)")
             }
         }
+    }
+
+    /// oneDNN's OpenMP threads must sleep between calls, not spin against ours (COpenMPPolicy
+    /// restarts the process with OMP_WAIT_POLICY=passive when it is unset).
+    func testOpenMPWaitPolicyIsSetBeforeLaunch() {
+        XCTAssertNotNil(ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"])
     }
 }
