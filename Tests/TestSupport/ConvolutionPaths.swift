@@ -1,7 +1,7 @@
 import Tensor
 
-/// Runs `body` once with our convolutions and once with oneDNN's forced for every `conv2d` in it
-/// (forward and backward), so each convolution check covers both paths whatever `auto` picks.
+/// Runs `body` once per convolution path (ours, oneDNN's), each forced for every
+/// `conv2d` in it, forward and backward: each convolution check covers every path.
 public func forEachConvolutionPath(_ body: (ConvolutionImplementation) -> Void) {
     for implementation in [ConvolutionImplementation.native, .oneDNN] {
         ConvolutionRouting.using(implementation) { body(implementation) }

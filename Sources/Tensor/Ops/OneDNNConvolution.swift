@@ -1,10 +1,6 @@
 import CDNNL
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 // Convolutions through oneDNN's JIT kernels, the ones PyTorch's CPU convolutions run: forward
 // (with bias), input gradient and weight gradient of the same convolutions `conv2d` computes.
 //
@@ -214,10 +210,9 @@ enum OneDNNConvolution {
         let plainWeight = OneDNN.descriptor(weightShape, dnnl_oihw)
         let plainOutput = OneDNN.descriptor(outputShape, dnnl_nchw)
         let plainBias = OneDNN.descriptor([k.outChannels], dnnl_x)
-        let layout = OneDNNConvolution.layout
-        var anySource = OneDNN.descriptor(sourceShape, layout)
-        var anyWeight = OneDNN.descriptor(weightShape, layout == dnnl_format_tag_any ? layout : dnnl_oihw)
-        var anyOutput = OneDNN.descriptor(outputShape, layout)
+        var anySource = OneDNN.descriptor(sourceShape, dnnl_format_tag_any)
+        var anyWeight = OneDNN.descriptor(weightShape, dnnl_format_tag_any)
+        var anyOutput = OneDNN.descriptor(outputShape, dnnl_format_tag_any)
         var bias = plainBias
         let strides = OneDNN.dims([k.strideY, k.strideX]), padding = OneDNN.dims([k.paddingY, k.paddingX])
         // The bottom and right padding PyTorch's floor rule implies may be less than the top and
@@ -306,13 +301,6 @@ enum OneDNNConvolution {
             "finding a convolution kernel for \(key)")
         return descriptor!
     }
-
-    /// Layout the primitives work in: blocked, chosen by oneDNN (`any`), unless
-    /// `CLIPCANVAS_CONV_LAYOUT=plain` asks for NCHW throughout (to measure the difference).
-    static let layout: dnnl_format_tag_t = {
-        if let text = getenv("CLIPCANVAS_CONV_LAYOUT"), String(cString: text) == "plain" { return dnnl_nchw }
-        return dnnl_format_tag_any
-    }()
 }
 
 /// `conv2d` through oneDNN: the forward now, the input and weight gradients in the backward (the
