@@ -1,3 +1,4 @@
+import Foundation
 @_spi(Testing) import Tensor
 import TestSupport
 import XCTest
@@ -5,7 +6,8 @@ import XCTest
 /// conv2d forward, input, weight and bias gradients against a direct float64 convolution, on
 /// shapes that take every path: feature maps large enough to be unfolded in bands of output rows
 /// (with a partial last band), grouped small maps, strides, padding, kernels 1/3/4/7, several
-/// images and several channel blocks.
+/// images and several channel blocks. Every check runs through our path (im2col + sgemm,
+/// Winograd) and through oneDNN's.
 final class Conv2dReferenceTests: XCTestCase {
     private struct Shape {
         var batch: Int, inChannels: Int, height: Int, width: Int
@@ -13,6 +15,12 @@ final class Conv2dReferenceTests: XCTestCase {
     }
 
     private func check(_ s: Shape, seed: UInt64, frozen: Bool = false, file: StaticString = #filePath, line: UInt = #line) {
+        forEachConvolutionPath { path in check(s, seed: seed, frozen: frozen, path: path, file: file, line: line) }
+    }
+
+    private func check(
+        _ s: Shape, seed: UInt64, frozen: Bool, path: ConvolutionImplementation, file: StaticString, line: UInt
+    ) {
         let x = randomTensor([s.batch, s.inChannels, s.height, s.width], seed: seed)
         let weight = randomTensor([s.outChannels, s.inChannels, s.kernel, s.kernel], seed: seed + 1, -0.5, 0.5)
         let bias = randomTensor([s.outChannels], seed: seed + 2)
@@ -63,7 +71,7 @@ final class Conv2dReferenceTests: XCTestCase {
             let scale = max(want.map { abs($0) }.max() ?? 0, 1e-6)
             var worst = 0.0
             for i in 0..<min(got.count, want.count) { worst = max(worst, abs(Double(got[i]) - want[i])) }
-            XCTAssertLessThanOrEqual(worst / scale, 2e-5, "\(name) \(s)", file: file, line: line)
+            XCTAssertLessThanOrEqual(worst / scale, 2e-5, "\(name) \(s) \(path)", file: file, line: line)
         }
         compare("output", ov, ref)
         compare("dx", x.grad?.values ?? [], dx)
@@ -140,17 +148,34 @@ final class Conv2dReferenceTests: XCTestCase {
         XCTAssertFalse(Winograd.isUsed(inputShape: [1, 512, 7, 7], weightShape: [512, 512, 3, 3], stride: 1, padding: 1))
     }
 
-    /// A second use of the same input adds its Winograd input gradient onto the first.
-    func testWinogradInputGradientAccumulates() {
+    /// A second use of the same input and weight adds its gradients onto the first's (Winograd's
+    /// input gradient, oneDNN's input and weight gradients).
+    func testGradientsAccumulate() {
         let x = randomTensor([2, 16, 21, 34], seed: 500)
         let weight = randomTensor([16, 16, 3, 3], seed: 501, -0.5, 0.5)
         XCTAssertTrue(Winograd.isUsed(inputShape: x.shape, weightShape: weight.shape, stride: 1, padding: 1))
         let r = randomTensor([2, 16, 21, 34], seed: 502)
         x.requiresGrad = true
-        (conv2d(x, weight: weight, padding: 1) * r).sum().backward()
-        let once = x.grad!.values
-        x.zeroGrad()
-        (conv2d(x, weight: weight, padding: 1) * r + conv2d(x, weight: weight, padding: 1) * r).sum().backward()
-        XCTAssertEqual(x.grad!.values, once.map { 2 * $0 })
+        weight.requiresGrad = true
+        forEachConvolutionPath { path in
+            x.zeroGrad()
+            weight.zeroGrad()
+            (conv2d(x, weight: weight, padding: 1) * r).sum().backward()
+            let once = x.grad!.values, onceWeight = weight.grad!.values
+            x.zeroGrad()
+            weight.zeroGrad()
+            (conv2d(x, weight: weight, padding: 1) * r + conv2d(x, weight: weight, padding: 1) * r).sum().backward()
+            XCTAssertEqual(x.grad!.values, once.map { 2 * $0 }, "\(path)")
+            let scale = onceWeight.map(abs).max()!
+            for (twice, single) in zip(weight.grad!.values, onceWeight) {
+                XCTAssertEqual(twice, 2 * single, accuracy: 1e-5 * scale, "\(path)")
+            }
+        }
+    }
+
+    /// oneDNN's OpenMP threads must sleep between calls, not spin against ours (COpenMPPolicy
+    /// restarts the process with OMP_WAIT_POLICY=passive when it is unset).
+    func testOpenMPWaitPolicyIsSetBeforeLaunch() {
+        XCTAssertNotNil(ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"])
     }
 }

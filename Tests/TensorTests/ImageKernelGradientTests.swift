@@ -3,9 +3,14 @@ import TestSupport
 import XCTest
 
 /// Every image kernel's backward against finite differences, for each input that has one, on
-/// small odd shapes that exercise padding, strides and partial windows.
+/// small odd shapes that exercise padding, strides and partial windows; convolutions through both
+/// our path and oneDNN's.
 final class ImageKernelGradientTests: XCTestCase {
     func testConv2dGradients() {
+        forEachConvolutionPath { _ in conv2dGradients() }
+    }
+
+    private func conv2dGradients() {
         let x = randomTensor([2, 3, 7, 5], seed: 1)
         for (kernel, stride, padding) in [
             (3, 1, 1), (3, 2, 1), (3, 1, 0), (3, 2, 0), (4, 1, 0), (4, 2, 1), (1, 1, 0), (1, 2, 0), (1, 1, 1),
@@ -25,6 +30,10 @@ final class ImageKernelGradientTests: XCTestCase {
     /// enough to group images (with a partial last group), and enough channels to be unfolded in
     /// several blocks, alone and grouped.
     func testConv2dGradientsAcrossImageGroupsAndChannelBlocks() {
+        forEachConvolutionPath { _ in conv2dGradientsAcrossImageGroupsAndChannelBlocks() }
+    }
+
+    private func conv2dGradientsAcrossImageGroupsAndChannelBlocks() {
         let shapes: [([Int], Int, Int)] = [
             ([2, 3, 14, 14], 3, 1), ([2, 3, 14, 14], 1, 0), ([9, 2, 6, 6], 3, 1), ([9, 2, 6, 6], 1, 0),
             ([1, 90, 48, 48], 3, 1), ([9, 300, 6, 6], 3, 1),
@@ -42,6 +51,10 @@ final class ImageKernelGradientTests: XCTestCase {
 
     /// A frozen convolution weight gets no gradient buffer: only the output's and the input's.
     func testConv2dFrozenWeightAllocatesNoGradient() {
+        forEachConvolutionPath { _ in conv2dFrozenWeightAllocatesNoGradient() }
+    }
+
+    private func conv2dFrozenWeightAllocatesNoGradient() {
         let x = randomTensor([2, 3, 7, 5], seed: 8)
         x.requiresGrad = true
         let frozen = randomTensor([4, 3, 3, 3], seed: 9)

@@ -179,6 +179,18 @@ private let minimumTileColumns = 2048
 /// depend.
 private let minimumBandedPlane = 128 * 128
 
+/// Adds the bias gradient of the output gradient `outputGrad` [N, Cout, P] (P output positions
+/// per channel), its sums over images and positions, onto `bias`'s gradient when one is wanted.
+func addBiasGradient(of outputGrad: UnsafePointer<Float>, to bias: Tensor, batch: Int, outPlane: Int) {
+    guard let dBias = bias.gradientBuffer() else { return }
+    let outChannels = bias.count
+    Parallel.forEachChunk(outChannels, grain: max(1, 16_384 / max(1, batch * outPlane))) { range in
+        for o in range {
+            for n in 0..<batch { dBias[o] += sumOf(outputGrad + (n * outChannels + o) * outPlane, outPlane) }
+        }
+    }
+}
+
 /// 2-D convolution of `x` [N, Cin, H, W] with `weight` [Cout, Cin, kH, kW] (PyTorch's layout)
 /// plus an optional `bias` [Cout]; the same `stride` and zero `padding` on both axes.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
@@ -199,6 +211,9 @@ public func conv2d(
     if let bias { precondition(bias.count == outChannels, "conv2d bias \(bias.shape) for \(outChannels) output channels") }
     let geometry = ConvolutionGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
     precondition(geometry.outHeight > 0 && geometry.outWidth > 0, "conv2d: kernel \(weight.shape) larger than padded input \(x.shape)")
+    if ConvolutionRouting.usesOneDNN(geometry, batch: batch, outChannels: outChannels) {
+        return conv2dThroughOneDNN(x, weight: weight, bias: bias, geometry, batch: batch, outChannels: outChannels)
+    }
     let patchSize = geometry.patchSize, outPlane = geometry.outPlane, imageSize = geometry.imageSize
     let taps = geometry.kernelHeight * geometry.kernelWidth
     // Groups of at least `minimumGroupColumns` columns, the batch split evenly between them (5
@@ -286,13 +301,7 @@ public func conv2d(
 
     result.recordIfNeeded(bias.map { [x, weight, $0] } ?? [x, weight]) { _, outputGrad in
         let g = outputGrad.pointer
-        if let bias, let dBias = bias.gradientBuffer() {
-            Parallel.forEachChunk(outChannels, grain: max(1, 16_384 / max(1, batch * outPlane))) { range in
-                for o in range {
-                    for n in 0..<batch { dBias[o] += sumOf(g + (n * outChannels + o) * outPlane, outPlane) }
-                }
-            }
-        }
+        if let bias { addBiasGradient(of: g, to: bias, batch: batch, outPlane: outPlane) }
         if winograd, let (dx, accumulate) = x.gradientTarget() {
             // The input gradient of a 3x3, stride 1, padding 1 convolution is one too.
             let kernel = WinogradKernel(weight: weight.pointer, outChannels: outChannels, inChannels: geometry.inChannels)

@@ -163,7 +163,7 @@ struct Bench: ParsableCommand {
 /// Every layer's benchmark cases, by the names the issues give them.
 enum BenchmarkCatalog {
     static var all: [BenchmarkCase] {
-        TensorBenchmarks.cases + CLIPBenchmarks.cases + RasterBenchmarks.cases + MethodBenchmarks.cases + WatchBenchmarks.cases
-            + BatchBenchmarks.cases
+        TensorBenchmarks.cases + ConvolutionBenchmarks.cases + CLIPBenchmarks.cases + RasterBenchmarks.cases + MethodBenchmarks.cases
+            + WatchBenchmarks.cases + BatchBenchmarks.cases
     }
 }
