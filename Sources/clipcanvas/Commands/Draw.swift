@@ -166,8 +166,9 @@ struct Draw: ParsableCommand {
             drawing, name: "draw", model: configuration.model,
             settings: try CheckpointSettings.make(
                 command: "draw",
-                inputs: [("prompt", prompt)] + (try initial.map { [("init", try CheckpointSettings.fileDigest($0))] } ?? []),
-                configuration: configuration, seed: common.seed),
+                inputs: [("prompt", prompt)] + (try initial.map { [("init", try CheckpointSettings.fileDigest($0))] } ?? [])
+                    + (try style.map { [("style", try CheckpointSettings.fileDigest($0))] } ?? []),
+                configuration: configuration, precision: common.modelOptions.precision, seed: common.seed),
             checkState: { drawing in try FiniteOutput.check(drawing.currentScene) },
             snapshot: { drawing, base in try .scene(drawing.currentScene, base: base) },
             frame: { drawing, moment in .scene(moment == .result ? drawing.bestScene : drawing.currentScene) },

@@ -99,7 +99,7 @@ struct Paint: ParsableCommand {
             settings: try CheckpointSettings.make(
                 command: "paint",
                 inputs: [("prompt", prompt)] + (try initial.map { [("init", try CheckpointSettings.fileDigest($0))] } ?? []),
-                configuration: configuration, seed: common.seed),
+                configuration: configuration, precision: common.modelOptions.precision, seed: common.seed),
             checkState: { painting in try FiniteOutput.check(painting.currentImage, "the painting") },
             snapshot: { painting, base in try .image(painting.currentImage, base: base) },
             frame: { painting, moment in .image(moment == .result ? painting.bestImage : painting.currentImage) },

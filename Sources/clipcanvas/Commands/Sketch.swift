@@ -204,7 +204,7 @@ struct Sketch: ParsableCommand {
                 command: "sketch",
                 inputs: [("photo", try CheckpointSettings.fileDigest(self.photo)), ("abstractions", Self.list(abstractions ?? []))]
                     + (try self.mask.map { [("mask", try CheckpointSettings.fileDigest($0))] } ?? []),
-                configuration: configuration, seed: common.seed),
+                configuration: configuration, precision: common.modelOptions.precision, seed: common.seed),
             checkState: { sketches in try FiniteOutput.check(sketches.currentRun.currentScene, "the sketch") },
             snapshot: { sketches, base in try .scene(sketches.currentRun.currentScene, base: base) },
             frame: { sketches, moment in .scene(moment == .result ? sketches.currentRun.bestScene : sketches.currentRun.currentScene) },

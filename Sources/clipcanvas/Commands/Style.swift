@@ -134,7 +134,7 @@ struct Style: ParsableCommand {
                 inputs: [
                     ("photo", try CheckpointSettings.fileDigest(self.photo)), ("style", style), ("content", styler.contentDescription),
                 ],
-                configuration: configuration, seed: common.seed),
+                configuration: configuration, precision: common.modelOptions.precision, seed: common.seed),
             snapshot: { styler, base in try .image(styler.currentImage, base: base) },
             frame: { styler, moment in .image(moment == .result ? styler.bestImage : styler.currentImage) },
             writeResult: { styler in

@@ -109,14 +109,17 @@ struct SessionProgress {
 }
 
 /// The settings every method command's checkpoint is checked against: the command, its inputs,
-/// the seed, and every field of the method's configuration (preset and flags applied).
+/// the seed, the CLIP arithmetic (`--precision`) and every field of the method's configuration
+/// (preset and flags applied).
 enum CheckpointSettings {
     static func make<Configuration: Encodable>(
-        command: String, inputs: [(name: String, value: String)], configuration: Configuration, seed: UInt64
+        command: String, inputs: [(name: String, value: String)], configuration: Configuration, precision: CLIPPrecision,
+        seed: UInt64
     ) throws -> [CheckpointFile.Setting] {
         var settings = [CheckpointFile.Setting(name: "command", value: command)]
         settings += inputs.map { CheckpointFile.Setting(name: $0.name, value: $0.value) }
         settings.append(CheckpointFile.Setting(name: "seed", value: String(seed)))
+        settings.append(CheckpointFile.Setting(name: "precision", value: precision.rawValue))
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
