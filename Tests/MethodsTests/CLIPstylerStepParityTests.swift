@@ -3,20 +3,23 @@ import Guidance
 import Methods
 import Models
 import Tensor
+import TestSupport
 import XCTest
 
 /// Three CLIPstyler steps through the library against the reference's training loop
 /// (`Tools/fixtures/make_clipstyler_step_fixtures.py`: train_CLIPstyler.py in float64 with the
 /// same deterministic ViT-B/32, VGG19 and U-Net weights and recorded patch draws).
 ///
-/// Each reference step starts from this run's U-Net weights and its Adam is given this run's
-/// parameter gradients (both written by the record mode), as CLIPasso's reference is given our
-/// rasterizer's: Adam's first steps divide each gradient by its own magnitude, so elements whose
-/// gradient is zero in exact arithmetic (a convolution's bias before an instance norm: 1e-17 in
-/// float64, 1e-9 in float32) move by up to the whole learning rate in one run and not in the
-/// other, and two free-running trajectories part after one step for no fault of either. The
-/// reference's own parameter gradients are compared with ours instead, on tensors without that
-/// cancellation.
+/// Each reference step starts from the recorded run's U-Net weights and its Adam is given the
+/// recorded run's parameter gradients (both written by the record mode), as CLIPasso's reference
+/// is given our rasterizer's: Adam's first steps divide each gradient by its own magnitude, so
+/// elements whose gradient is zero in exact arithmetic (a convolution's bias before an instance
+/// norm: 1e-17 in float64, 1e-9 in float32) move by up to the whole learning rate in one run and
+/// not in the other, and two free-running trajectories part after one step for no fault of
+/// either. This test's Adam is given the recorded gradients too (`clipstyler_steps_gradients.bin`),
+/// so on any CPU each step starts from the recorded weights and the updates compare the two
+/// Adams on the same gradients; the reference's own parameter gradients are compared with this
+/// step's, on tensors without that cancellation.
 ///
 /// The recipe is the preset's (its loss weights are checked against the fixture's), at a 128-pixel
 /// working size with 8 patches of 64 pixels instead of 512 / 64 / 128, and a StepLR step of 1 so
@@ -129,15 +132,23 @@ final class CLIPstylerStepParityTests: XCTestCase {
             try record(try StepParity.fixture("clipstyler_steps", as: Setup.self), to: URL(fileURLWithPath: path, isDirectory: true))
             throw XCTSkip("recorded the run for the fixture script in \(path)")
         }
+        // Through each convolution path: the geometric model's and the U-Net's convolutions.
+        try forEachConvolutionPath { _ in try checkThreeSteps() }
+    }
+
+    private func checkThreeSteps() throws {
         let fixture = try StepParity.fixture("clipstyler_steps", as: Fixture.self)
         let styler = try makeRun(Setup(recipe: fixture.recipe, seed: fixture.seed, vgg_seed: fixture.vgg_seed, photo: fixture.photo))
+        let parameterCount = styler.networkParameters.reduce(0) { $0 + $1.tensor.count }
+        let recordedGradients = try Self.recordedGradients(parameterCount: parameterCount)
+        XCTAssertEqual(recordedGradients.count, fixture.steps.count, "recorded gradients for every step")
         for (index, expected) in fixture.steps.enumerated() {
             let step = "step \(index)"
             let before = Dictionary(uniqueKeysWithValues: styler.networkParameters.map { ($0.name, $0.tensor.values) })
             let beforeSum = before.values.reduce(0.0) { $0 + $1.reduce(0.0) { $0 + Double($1) } }
             StepParity.assertScalar(
                 Float(beforeSum), expected.parameters_before_sum, relative: 1e-6, "\(step) U-Net weights are the recorded ones")
-            let report = styler.step(patches: Self.draw(expected))
+            let report = styler.step(patches: Self.draw(expected), updateGradients: recordedGradients[index])
             let detail = try XCTUnwrap(styler.lastStep)
             StepParity.assertScalar(detail.content, expected.terms.content, relative: 1e-4, "\(step) content term")
             StepParity.assertScalar(detail.totalVariation, expected.terms.total_variation, relative: 1e-4, "\(step) TV term")
@@ -172,6 +183,15 @@ final class CLIPstylerStepParityTests: XCTestCase {
             XCTAssertEqual(Set(expected.updates.keys).subtracting(styler.networkParameters.map(\.name)), [])
             StepParity.assertScalar(Float(updateAbsSum), expected.update_abs_sum, relative: 1e-3, "\(step) sum of |update|")
         }
+    }
+
+    /// The recorded run's parameter gradients of each step (float32, little-endian,
+    /// `networkParameters` order), as the fixture script copies them from the record.
+    private static func recordedGradients(parameterCount: Int) throws -> [[Float]] {
+        let data = try Data(contentsOf: Fixtures(Bundle.module).url("clipstyler_steps_gradients.bin"))
+        let values = data.withUnsafeBytes { raw in (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) } }
+        XCTAssertEqual(values.count % parameterCount, 0, "the gradient file holds whole steps")
+        return stride(from: 0, to: values.count, by: parameterCount).map { Array(values[$0..<$0 + parameterCount]) }
     }
 
     /// Runs the steps with patch draws from a fixed generator and writes, per step, the draws, the

@@ -101,7 +101,12 @@ public final class CLIPasso: IterativeMethod {
 
     /// One step with the given perspective and crop of each copy (shared by sketch and photo);
     /// `step()` is this with a fresh draw from the run's generator.
-    public func step(augmentation draw: PerspectiveCropAugmentation.Draw) -> IterationReport {
+    ///
+    /// `updateGradient`, when given, is the points gradient Adam steps with instead of the one
+    /// just computed (which `lastStep` still reports): the step-parity test gives the one the
+    /// reference was given, so that each step is compared from the reference's own state rather
+    /// than after float32 rounding has compounded through Adam's first, sign-like steps.
+    public func step(augmentation draw: PerspectiveCropAugmentation.Draw, updateGradient: [Float]? = nil) -> IterationReport {
         precondition(!isFinished, "the run is complete")
         precondition(draw.perspectives.count == configuration.augmentations, "a draw for \(configuration.augmentations) copies is needed")
         var clock = StageClock()
@@ -138,6 +143,10 @@ public final class CLIPasso: IterativeMethod {
         let imageGradient = cut.grad ?? Tensor(repeating: 0, shape: cut.shape)
         clock.measure("backward") { (image * imageGradient).sum().backward() }
         let pointsGradient = parameters.points.grad?.copy() ?? Tensor(repeating: 0, shape: parameters.points.shape)
+        if let updateGradient, let grad = parameters.points.grad {
+            precondition(updateGradient.count == grad.count, "a points gradient of \(grad.count) values is needed")
+            grad.pointer.update(from: updateGradient, count: grad.count)
+        }
         clock.measure("update") { optimizer.update() }
         completedIterations += 1
         lastStep = StepDetail(

@@ -143,6 +143,18 @@ public final class CLIPstyler: IterativeMethod {
     /// The U-Net's trainable tensors under the reference's state-dict names (read-only use).
     public var networkParameters: [(name: String, tensor: Tensor)] { network.namedParameters }
 
+    /// Sets every network parameter's gradient from `values` (in `networkParameters` order).
+    private func replaceGradients(with values: [Float]) {
+        let parameters = network.parameters
+        precondition(values.count == parameters.reduce(0) { $0 + $1.count }, "a gradient for every U-Net parameter is needed")
+        var offset = 0
+        for parameter in parameters {
+            // Every U-Net parameter takes part in the output, so each has a gradient by now.
+            values.withUnsafeBufferPointer { parameter.grad!.pointer.update(from: $0.baseAddress! + offset, count: parameter.count) }
+            offset += parameter.count
+        }
+    }
+
     public func step() -> IterationReport {
         precondition(!isFinished, "the run is complete")
         let before = generator
@@ -158,7 +170,13 @@ public final class CLIPstyler: IterativeMethod {
 
     /// One step with the given patch crops and warps (`nil` when the recipe has no patches);
     /// `step()` is this with a fresh draw from the run's generator.
-    public func step(patches draw: CLIPstylerPatchAugmentation.Draw?) -> IterationReport {
+    ///
+    /// `updateGradients`, when given, are the parameter gradients (`networkParameters` order,
+    /// concatenated) Adam steps with instead of the ones just computed (which `lastStep` still
+    /// reports): the step-parity test gives the ones the reference was given, so that each step
+    /// starts from the reference's weights rather than after float32 rounding has compounded
+    /// through Adam's first, sign-like steps.
+    public func step(patches draw: CLIPstylerPatchAugmentation.Draw?, updateGradients: [Float]? = nil) -> IterationReport {
         precondition(!isFinished, "the run is complete")
         precondition((draw == nil) == (configuration.patches == 0), "a patch draw is needed exactly when the recipe has patches")
         var clock = StageClock()
@@ -206,6 +224,7 @@ public final class CLIPstyler: IterativeMethod {
         clock.measure("unet backward+update") {
             if let gradient { (output * gradient).sum().backward() }
             parameterGradients = network.parameters.map { $0.grad?.copy() ?? Tensor(repeating: 0, shape: $0.shape) }
+            if let updateGradients { replaceGradients(with: updateGradients) }
             optimizer.update()
         }
         lastStep = StepDetail(

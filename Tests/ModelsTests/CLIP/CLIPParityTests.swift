@@ -5,11 +5,24 @@ import TestSupport
 import XCTest
 
 /// CLIP against the PyTorch reference (open_clip) on identical deterministic weights and inputs:
-/// embeddings and features within 1e-4 relative, input gradients within 1e-3.
+/// embeddings and features within 1e-4 relative, input gradients against the float64 gradient
+/// within 1e-3 of its largest value (RN101's: see `rn101GradientTolerance`).
 final class CLIPParityTests: XCTestCase {
     private func model(_ name: String, _ architecture: CLIPArchitecture) throws -> CLIPModel {
         try CLIPModel(weights: SyntheticWeights.stateDict(for: architecture), architecture: architecture, name: name)
     }
+
+    /// RN101's input gradient in float32 is ill-conditioned at single pixels: the 33 ReLU layers
+    /// between pixel and embedding turn a rounding difference into a unit switched on or off,
+    /// which moves the gradient of the pixels behind it. Measured against the float64 gradient
+    /// (2026-12-07, AVX-512 EPYC): PyTorch's own float32 gradient is 4.6e-3 of the largest value
+    /// off at its worst pixel and 1.2e-3 in the Euclidean norm; ours 0.9e-3 / 0.5e-3 through
+    /// our convolutions and 4.6e-3 / 1.1e-3 through oneDNN's (PyTorch's kernels); and the input
+    /// moved by about one float32 ulp (x·(1 + 1e-7·u), u uniform in ±1) moves our float32
+    /// gradient by 1.6e-2 at its worst pixel and 1.8e-3 in norm. So the whole gradient is held to
+    /// 3e-3 in the Euclidean norm and single pixels to 2e-2, what float32 itself can promise
+    /// here; ViT-B/32's gradient (no such cascade) keeps 1e-3 at every element.
+    private static let rn101GradientTolerance = (norm: 3e-3, largest: 2e-2)
 
     /// Embeddings, logits and the input gradient of sum_b cos(image_b, text_0).
     private func checkCommonOutputs(_ model: CLIPModel, _ fixture: ParityFixture, imageName: String) {
@@ -31,8 +44,13 @@ final class CLIPParityTests: XCTestCase {
         let textZero = Tensor(shape: [1, reference.shape[1]], values: Array(reference.values.prefix(reference.shape[1])))
         (l2Normalize(imageEmbedding) * l2Normalize(textZero)).sum().backward()
         let perImage = 3 * resolution * resolution
-        assertMatches(
-            Array(images.grad!.values.prefix(perImage)), fixture.tensor("input_gradient_image0").values, relative: 1e-3, "input gradient")
+        let gradient = Array(images.grad!.values.prefix(perImage)), exact = fixture.tensor("input_gradient_image0").values
+        if case .resNet = model.architecture.vision {
+            let tolerance = Self.rn101GradientTolerance
+            assertMatchesInNorm(gradient, exact, relative: tolerance.norm, largest: tolerance.largest, "input gradient")
+        } else {
+            assertMatches(gradient, exact, relative: 1e-3, "input gradient")
+        }
     }
 
     func testViTB32MatchesReference() throws {
@@ -59,23 +77,26 @@ final class CLIPParityTests: XCTestCase {
         assertMatches(classRows, fixture.tensor("cls_attention_mean_image0").values, relative: 1e-4, "class-token attention")
     }
 
+    /// Through each convolution path: RN101 is where they differ.
     func testRN101MatchesReference() throws {
         let fixture = try ParityFixture("rn101")
         let model = try model("RN101", CLIPArchitecture.known["RN101"]!)
-        checkCommonOutputs(model, fixture, imageName: "parity.images")
+        forEachConvolutionPath { _ in
+            checkCommonOutputs(model, fixture, imageName: "parity.images")
 
-        let image = ReferenceInput.uniform("parity.images", [2, 3, 224, 224]).slice(axis: 0, start: 0, length: 1)
-        let features = model.encodeImage(CLIPModel.normalize(image), capture: VisionCapture(stages: true))
-        XCTAssertEqual(features.stages.count, 5)
-        for (index, stage) in features.stages.enumerated() {
-            let channels = stage.shape[1], spatial = stage.shape[2] * stage.shape[3]
-            let means = stage.mean(axes: [2, 3]).values
-            assertMatches(
-                means, fixture.tensor("stage\(index)_channel_means_image0").values, relative: 1e-4, "stage \(index) channel means")
-            XCTAssertEqual(means.count, channels)
-            assertMatches(
-                Array(stage.values.prefix(2 * spatial)), fixture.tensor("stage\(index)_first_channels_image0").values, relative: 1e-4,
-                "stage \(index) maps")
+            let image = ReferenceInput.uniform("parity.images", [2, 3, 224, 224]).slice(axis: 0, start: 0, length: 1)
+            let features = model.encodeImage(CLIPModel.normalize(image), capture: VisionCapture(stages: true))
+            XCTAssertEqual(features.stages.count, 5)
+            for (index, stage) in features.stages.enumerated() {
+                let channels = stage.shape[1], spatial = stage.shape[2] * stage.shape[3]
+                let means = stage.mean(axes: [2, 3]).values
+                assertMatches(
+                    means, fixture.tensor("stage\(index)_channel_means_image0").values, relative: 1e-4, "stage \(index) channel means")
+                XCTAssertEqual(means.count, channels)
+                assertMatches(
+                    Array(stage.values.prefix(2 * spatial)), fixture.tensor("stage\(index)_first_channels_image0").values, relative: 1e-4,
+                    "stage \(index) maps")
+            }
         }
     }
 
