@@ -189,7 +189,9 @@ final class CLIPstylerStepParityTests: XCTestCase {
     /// `networkParameters` order), as the fixture script copies them from the record.
     private static func recordedGradients(parameterCount: Int) throws -> [[Float]] {
         let data = try Data(contentsOf: Fixtures(Bundle.module).url("clipstyler_steps_gradients.bin"))
-        let values = data.withUnsafeBytes { raw in (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) } }
+        let values = data.withUnsafeBytes { raw in
+            (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
         XCTAssertEqual(values.count % parameterCount, 0, "the gradient file holds whole steps")
         return stride(from: 0, to: values.count, by: parameterCount).map { Array(values[$0..<$0 + parameterCount]) }
     }

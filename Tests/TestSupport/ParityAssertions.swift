@@ -27,7 +27,10 @@ public func assertMatchesInNorm(
     let norm = expected.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
     let ratio = differences.reduce(0.0) { $0 + $1 * $1 }.squareRoot() / max(norm, 1e-30)
     let largest = differences.map(abs).max()! / max(Double(expected.map(abs).max()!), 1e-30)
-    print("parity \(what): |diff| / |reference| \(ratio) (tolerance \(tolerance)), largest difference \(largest) (tolerance \(largestTolerance))")
+    print(
+        "parity \(what): |diff| / |reference| \(ratio) (tolerance \(tolerance)), largest difference \(largest) (tolerance \(largestTolerance))"
+    )
     XCTAssertLessThanOrEqual(ratio, tolerance, "\(what): |diff| / |reference| = \(ratio)", file: file, line: line)
-    XCTAssertLessThanOrEqual(largest, largestTolerance, "\(what): largest difference \(largest) of the largest value", file: file, line: line)
+    XCTAssertLessThanOrEqual(
+        largest, largestTolerance, "\(what): largest difference \(largest) of the largest value", file: file, line: line)
 }

@@ -41,6 +41,12 @@ struct Bench: ParsableCommand {
             valueName: "list"))
     var threads: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A folder of PyTorch reference results (../shared/anchors/results, as run_all.sh writes it): print each case's speed-up over the reference.",
+            valueName: "dir"))
+    var reference: String?
+
     func validate() throws {
         guard minRuns >= 1 else { throw ValidationError("--min-runs must be at least 1") }
         guard minSeconds >= 0 else { throw ValidationError("--min-seconds cannot be negative") }
@@ -85,6 +91,7 @@ struct Bench: ParsableCommand {
         #if DEBUG
             FileHandle.standardError.write(Data("warning: this is a debug build; timings are not meaningful (use -c release)\n".utf8))
         #endif
+        let anchors = try reference.map(ReferenceAnchors.init(directory:))
         let runner = BenchmarkRunner(minimumRuns: minRuns, minimumSeconds: minSeconds)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -93,6 +100,8 @@ struct Bench: ParsableCommand {
         }
         let precisions = try precisions()
         let threadCounts = try threadCounts()
+        let sgemmRate = selected.contains { $0.bound != nil } ? measureSgemmRate(runner) : nil
+        if !json { printBoundAndReferenceSettings(sgemmRate: sgemmRate, anchors: anchors) }
         for benchmark in selected {
             // Every setting of one case runs back to back, so the ratios printed below compare
             // runs minutes apart, not a whole bench apart.
@@ -104,6 +113,7 @@ struct Bench: ParsableCommand {
                     var result = runner.run(benchmark)
                     result.precision = precision?.rawValue
                     result.threads = threads
+                    compare(&result, bound: benchmark.bound, sgemmRate: sgemmRate, anchors: anchors)
                     medians[precision, default: [:]][threads] = result.median_ms
                     if json {
                         print(String(decoding: try encoder.encode(result), as: UTF8.self))
@@ -118,9 +128,63 @@ struct Bench: ParsableCommand {
                         let breakdown = stages.sorted { $0.value > $1.value }.map { String(format: "%@ %.1f", $0.key, $0.value) }
                         print("    stages (median ms): " + breakdown.joined(separator: ", "))
                     }
+                    printComparison(result)
                 }
             }
             if !json { printRatios(medians, threads: threadCounts) }
+        }
+    }
+
+    /// The sgemm rate (GFLOP/s) of the float32 bound, measured now: the 400x768x3072 product
+    /// CLIP's ViT-B/32 MLP runs, the shape perf-baseline.md's anchors time.
+    private func measureSgemmRate(_ runner: BenchmarkRunner) -> Double {
+        let sgemm = TensorBenchmarks.cases.first { $0.name == "sgemm.400x768x3072" }!
+        return runner.run(sgemm).gflops!
+    }
+
+    private func printBoundAndReferenceSettings(sgemmRate: Double?, anchors: ReferenceAnchors?) {
+        if let sgemmRate {
+            print(String(format: "float32 bound: FLOPs at sgemm 400x768x3072's %.1f GFLOP/s, measured now", sgemmRate))
+        }
+        guard let anchors else { return }
+        let (torch, numpy) = anchors.sgemmRates()
+        let rates = [torch.map { String(format: "torch.mm %.1f", $0) }, numpy.map { String(format: "numpy %.1f", $0) }].compactMap { $0 }
+        print(
+            "PyTorch reference: \(anchors.directory.path)"
+                + (rates.isEmpty
+                    ? "" : " (sgemm when it ran: " + rates.joined(separator: ", ") + " GFLOP/s; rerun it if the machine differs)"))
+    }
+
+    /// Fills in `result`'s reference figure and bound fraction, where the case has them.
+    private func compare(_ result: inout BenchmarkResult, bound: StepBound?, sgemmRate: Double?, anchors: ReferenceAnchors?) {
+        if let figure = anchors?.figure(for: result.name) {
+            result.reference_ms = figure.medianMilliseconds
+            result.reference_source = figure.source
+            result.reference_peak_mb = figure.peakMegabytes
+            result.speedup_vs_reference = figure.medianMilliseconds / result.median_ms
+        }
+        if let bound, let sgemmRate {
+            let measured = bound.stage.map { result.stages_ms?[$0] } ?? result.median_ms
+            guard let measured else { return }
+            result.bound_gflop = bound.flops / 1e9
+            result.bound_stage = bound.stage
+            result.sgemm_gflops = sgemmRate
+            result.bound_fraction = bound.flops / (sgemmRate * 1e9) * 1000 / measured
+        }
+    }
+
+    private func printComparison(_ result: BenchmarkResult) {
+        if let reference = result.reference_ms, let speedUp = result.speedup_vs_reference {
+            let peak = result.reference_peak_mb.map { String(format: "; peak %.0f MB", $0) } ?? ""
+            print(
+                String(format: "    PyTorch reference %.0f ms (%@%@): ours %.2fx", reference, result.reference_source ?? "", peak, speedUp))
+        }
+        if let fraction = result.bound_fraction, let work = result.bound_gflop, let rate = result.sgemm_gflops {
+            let of = result.bound_stage.map { " of stage \"\($0)\"" } ?? ""
+            print(
+                String(
+                    format: "    float32 bound%@: %.1f GFLOP at %.1f GFLOP/s = %.0f ms: %.0f%% reached", of, work, rate, work / rate * 1000,
+                    100 * fraction))
         }
     }
 

@@ -17,6 +17,16 @@ struct BenchmarkCase {
     /// Runs a CLIP image tower, so `--precision` applies (the case builds its model with
     /// `BenchSettings.precision`).
     var followsPrecision = false
+    /// The float32 bound of the case (its unavoidable matmul and convolution work), when it has
+    /// one; `bench` times it at the sgemm rate it measures.
+    var bound: StepBound? = nil
+
+    /// This case with its float32 bound.
+    func bounded(by bound: StepBound) -> BenchmarkCase {
+        var marked = self
+        marked.bound = bound
+        return marked
+    }
 
     /// This case, marked as running a CLIP image tower.
     func followingPrecision() -> BenchmarkCase {
@@ -64,6 +74,18 @@ struct BenchmarkResult: Encodable {
     /// The image tower's precision, for cases that run one.
     var precision: String? = nil
     var threads: Int? = nil
+    /// `--reference`: the PyTorch reference's median for the same work, where it came from, its
+    /// peak memory, and how many times faster ours is.
+    var reference_ms: Double? = nil
+    var reference_source: String? = nil
+    var reference_peak_mb: Double? = nil
+    var speedup_vs_reference: Double? = nil
+    /// The float32 bound (`StepBound`): its work, the stage it covers (nil: the whole case), the
+    /// sgemm rate measured in this run, and the fraction of the bound the case reached.
+    var bound_gflop: Double? = nil
+    var bound_stage: String? = nil
+    var sgemm_gflops: Double? = nil
+    var bound_fraction: Double? = nil
 }
 
 /// What `bench --precision` chose for the case being prepared (cases build their models lazily,

@@ -14,7 +14,7 @@ enum MethodBenchmarks {
                 recipe.iterations = CountLimits.iterations
                 let drawing = try! CLIPDraw(prompt: "a red bicycle", configuration: recipe, model: model("ViT-B/32"), seed: 1)
                 return { drawing.step().stages }
-            },
+            }.bounded(by: StepBound(flops: Double(preset("clipdraw", CLIPDraw.Configuration.self).augmentations) * 2 * vitB32)),
             BenchmarkCase.staged("iter.styleclipdraw") {
                 // StyleCLIPDraw's preset with a 224x224 style image: 10 augmentations through
                 // ViT-B/32, VGG16 on the render and the style loss (1024 locations against
@@ -35,13 +35,40 @@ enum MethodBenchmarks {
                 recipe.initCandidates = 1
                 let painting = try! CLIPAG(prompt: "a red bicycle", configuration: recipe, model: model("ViT-B/32"), seed: 1)
                 return { painting.step().stages }
-            },
-            BenchmarkCase.staged("iter.clipasso") { clipassoStep(preset: "clipasso") },
+            }.bounded(by: clipagBound),
+            BenchmarkCase.staged("iter.clipasso") { clipassoStep(preset: "clipasso") }.bounded(by: clipassoBound),
             BenchmarkCase.staged("iter.clipasso.fast") { clipassoStep(preset: "clipasso-fast") },
-            clipstyler("iter.clipstyler", preset: "clipstyler", content: .vgg19(VGG19Features.synthetic(seed: 19))),
+            clipstyler("iter.clipstyler", preset: "clipstyler", content: .vgg19(VGG19Features.synthetic(seed: 19))).bounded(
+                by: clipstylerBound),
             clipstyler("iter.clipstyler.clip-content", preset: "clipstyler", content: .clipFeatures),
             clipstyler("iter.clipstyler.fast", preset: "clipstyler-fast", content: .vgg19(VGG19Features.synthetic(seed: 19))),
         ].map { $0.followingPrecision() }
+    }
+
+    /// One ViT-B/32 image forward; a forward + input gradient is twice it.
+    private static var vitB32: Double { ImageTowerFlops.forward(CLIPArchitecture.known["ViT-B/32"]!, images: 1) }
+
+    private static func preset<Configuration: Decodable>(_ name: String, _ type: Configuration.Type) -> Configuration {
+        try! Preset.load(name, method: name.split(separator: "-").first.map(String.init)!, as: type)
+    }
+
+    /// CLIPAG: every global view and patch through ViT-B/32, forward and input gradient.
+    private static var clipagBound: StepBound {
+        let recipe = preset("clipag", CLIPAG.Configuration.self)
+        return StepBound(flops: Double(recipe.globalViews + recipe.patches) * 2 * vitB32)
+    }
+
+    /// CLIPasso: the clean sketch and its augmented copies through the geometric model forward
+    /// and back, and the photo's augmented copies forward (its clean copy is computed once).
+    private static var clipassoBound: StepBound {
+        let recipe = preset("clipasso", CLIPasso.Configuration.self)
+        let pass = ImageTowerFlops.forward(CLIPArchitecture.known[recipe.geometricModel]!, images: 1)
+        return StepBound(flops: Double(1 + recipe.augmentations) * 2 * pass + Double(recipe.augmentations) * pass)
+    }
+
+    /// CLIPstyler's patches stage: every patch through ViT-B/32, forward and input gradient.
+    private static var clipstylerBound: StepBound {
+        StepBound(flops: Double(preset("clipstyler", CLIPstyler.Configuration.self).patches) * 2 * vitB32, stage: "clip patches")
     }
 
     /// One CLIPasso step at the preset's 16 strokes: 5 copies of sketch (forward and backward)
