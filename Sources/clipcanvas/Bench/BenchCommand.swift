@@ -101,6 +101,7 @@ struct Bench: ParsableCommand {
         let precisions = try precisions()
         let threadCounts = try threadCounts()
         let sgemmRate = selected.contains { $0.bound != nil } ? measureSgemmRate(runner) : nil
+        let sgemmThreads = Parallel.coreCount
         if !json { printBoundAndReferenceSettings(sgemmRate: sgemmRate, anchors: anchors) }
         for benchmark in selected {
             // Every setting of one case runs back to back, so the ratios printed below compare
@@ -113,7 +114,7 @@ struct Bench: ParsableCommand {
                     var result = runner.run(benchmark)
                     result.precision = precision?.rawValue
                     result.threads = threads
-                    compare(&result, bound: benchmark.bound, sgemmRate: sgemmRate, anchors: anchors)
+                    compare(&result, bound: benchmark.bound, sgemmRate: sgemmRate, sgemmThreads: sgemmThreads, anchors: anchors)
                     medians[precision, default: [:]][threads] = result.median_ms
                     if json {
                         print(String(decoding: try encoder.encode(result), as: UTF8.self))
@@ -155,15 +156,18 @@ struct Bench: ParsableCommand {
                     ? "" : " (sgemm when it ran: " + rates.joined(separator: ", ") + " GFLOP/s; rerun it if the machine differs)"))
     }
 
-    /// Fills in `result`'s reference figure and bound fraction, where the case has them.
-    private func compare(_ result: inout BenchmarkResult, bound: StepBound?, sgemmRate: Double?, anchors: ReferenceAnchors?) {
-        if let figure = anchors?.figure(for: result.name) {
+    /// Fills in `result`'s reference figure and bound fraction, where the case has them and they
+    /// were measured at the result's thread count (the sgemm rate at every core's).
+    private func compare(
+        _ result: inout BenchmarkResult, bound: StepBound?, sgemmRate: Double?, sgemmThreads: Int, anchors: ReferenceAnchors?
+    ) {
+        if let figure = anchors?.figure(for: result.name), figure.threads == nil || figure.threads == result.threads {
             result.reference_ms = figure.medianMilliseconds
             result.reference_source = figure.source
             result.reference_peak_mb = figure.peakMegabytes
             result.speedup_vs_reference = figure.medianMilliseconds / result.median_ms
         }
-        if let bound, let sgemmRate {
+        if let bound, let sgemmRate, result.threads == sgemmThreads {
             let measured = bound.stage.map { result.stages_ms?[$0] } ?? result.median_ms
             guard let measured else { return }
             result.bound_gflop = bound.flops / 1e9

@@ -12,6 +12,8 @@ struct ReferenceAnchors {
         let source: String
         let medianMilliseconds: Double
         let peakMegabytes: Double?
+        /// PyTorch's thread count when it was measured (`versions.torch_threads`), if recorded.
+        let threads: Int?
     }
 
     let directory: URL
@@ -64,12 +66,14 @@ struct ReferenceAnchors {
                 guard let json = object(name + ".json"), let parts = json["parts"] as? [String: Any],
                     let total = parts["total"] as? [String: Any], let median = total["median_s"] as? Double
                 else { continue }
-                return Figure(source: name + (note.map { ", \($0)" } ?? ""), medianMilliseconds: median * 1000, peakMegabytes: peak(name))
+                return Figure(
+                    source: name + (note.map { ", \($0)" } ?? ""), medianMilliseconds: median * 1000, peakMegabytes: peak(name),
+                    threads: threads(json))
             case .clip(let entry):
                 guard let json = object("clip.json"), let entries = json["clip"] as? [String: Any],
                     let figure = entries[entry] as? [String: Any], let median = figure["median_s"] as? Double
                 else { continue }
-                return Figure(source: "clip.json: \(entry)", medianMilliseconds: median * 1000, peakMegabytes: nil)
+                return Figure(source: "clip.json: \(entry)", medianMilliseconds: median * 1000, peakMegabytes: nil, threads: threads(json))
             }
         }
         return nil
@@ -82,6 +86,8 @@ struct ReferenceAnchors {
         func rate(_ key: String) -> Double? { (json[key] as? [String: Any])?["gflops_median"] as? Double }
         return (rate("torch_mm"), rate("numpy"))
     }
+
+    private func threads(_ json: [String: Any]) -> Int? { (json["versions"] as? [String: Any])?["torch_threads"] as? Int }
 
     private func object(_ file: String) -> [String: Any]? {
         guard let data = try? Data(contentsOf: directory.appendingPathComponent(file)) else { return nil }
