@@ -38,6 +38,9 @@ enum MethodBenchmarks {
             }.bounded(by: clipagBound),
             BenchmarkCase.staged("iter.clipasso") { clipassoStep(preset: "clipasso") }.bounded(by: clipassoBound),
             BenchmarkCase.staged("iter.clipasso.fast") { clipassoStep(preset: "clipasso-fast") },
+            // The sketch's five copies through RN101 in one batch, as the reference runs them:
+            // the speed a preset with "views_per_pass": 5 buys for its memory.
+            BenchmarkCase.staged("iter.clipasso.batched") { clipassoStep(preset: "clipasso", viewsPerPass: 5) }.bounded(by: clipassoBound),
             clipstyler("iter.clipstyler", preset: "clipstyler", content: .vgg19(VGG19Features.synthetic(seed: 19))).bounded(
                 by: clipstylerBound),
             clipstyler("iter.clipstyler.clip-content", preset: "clipstyler", content: .clipFeatures),
@@ -74,8 +77,9 @@ enum MethodBenchmarks {
     /// One CLIPasso step at the preset's 16 strokes: 5 copies of sketch (forward and backward)
     /// and 4 augmented copies of the photo (forward; its clean copy is computed once) through
     /// the geometric model. The photo is noise: speed does not depend on it.
-    static func clipassoStep(preset: String) -> () -> [StageTime] {
+    static func clipassoStep(preset: String, viewsPerPass: Int? = nil) -> () -> [StageTime] {
         var recipe = try! Preset.load(preset, method: "clipasso", as: CLIPasso.Configuration.self)
+        if let viewsPerPass { recipe.viewsPerPass = viewsPerPass }
         recipe.iterations = CountLimits.iterations
         // Evaluate only at the first step, so early stopping never ends the timed run.
         recipe.evalInterval = 1_000_000
