@@ -5,7 +5,7 @@ import TestSupport
 import XCTest
 
 /// What the step-parity tests share: reading a fixture written by a `Tools/fixtures/make_*_step_fixtures.py`
-/// script, the inputs both sides regenerate, and the two ways quantities are compared.
+/// script, the inputs both sides regenerate, and how scalars and values are compared (whole gradients: `assertMatchesInNorm`).
 enum StepParity {
     static func fixture<Fixture: Decodable>(_ name: String, as type: Fixture.Type) throws -> Fixture {
         try Fixtures(Bundle.module).decode(Fixture.self, from: name + ".json")
@@ -42,28 +42,6 @@ enum StepParity {
         print("step parity \(what): max |diff| \(worst) (relative \(worst / scale))")
         XCTAssertLessThanOrEqual(worst / scale, tolerance, "\(what): max |diff| \(worst) at scale \(scale)", file: file, line: line)
         return worst / scale
-    }
-
-    /// Values against their reference by the relative error of the whole vector, |a − e| / |e| in
-    /// the Euclidean norm: for gradients that went back through a deep network, where the largest
-    /// single difference measures float32 rounding more than the computation (PyTorch's own
-    /// float32 gradients are that far off the float64 ones at single elements: 1.7e-3 of the
-    /// largest value for an image through RN101, 1.5e-3 to 3.7e-3 for U-Net weights behind
-    /// instance norms).
-    /// Prints the largest single difference too; returns the norm ratio.
-    @discardableResult
-    static func assertNorm(
-        _ actual: [Float], _ expected: [Double], relative tolerance: Double, _ what: String, file: StaticString = #filePath,
-        line: UInt = #line
-    ) -> Double {
-        XCTAssertEqual(actual.count, expected.count, "\(what): value count", file: file, line: line)
-        guard actual.count == expected.count, !expected.isEmpty else { return .infinity }
-        let differences = zip(actual, expected).map { Double($0) - $1 }
-        let ratio = differences.reduce(0) { $0 + $1 * $1 }.squareRoot() / max(expected.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-30)
-        let worst = differences.map(abs).max()! / max(expected.map(abs).max()!, 1e-30)
-        print("step parity \(what): |diff| / |reference| \(ratio) (largest single difference \(worst) of the largest value)")
-        XCTAssertLessThanOrEqual(ratio, tolerance, "\(what): |diff| / |reference| = \(ratio)", file: file, line: line)
-        return ratio
     }
 
     /// Every `stride`-th value of `tensor` in row-major order, as the scripts' `strided`.
