@@ -107,7 +107,7 @@ final class CLIPassoStepParityTests: XCTestCase {
             try record(to: URL(fileURLWithPath: path))
             throw XCTSkip("recorded the run for the fixture script at \(path)")
         }
-        // Through each convolution path: the geometric model's and the U-Net's convolutions.
+        // Through each convolution path: RN101's convolutions.
         try forEachConvolutionPath { _ in try checkThreeSteps() }
     }
 

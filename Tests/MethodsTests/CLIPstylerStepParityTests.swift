@@ -132,7 +132,7 @@ final class CLIPstylerStepParityTests: XCTestCase {
             try record(try StepParity.fixture("clipstyler_steps", as: Setup.self), to: URL(fileURLWithPath: path, isDirectory: true))
             throw XCTSkip("recorded the run for the fixture script in \(path)")
         }
-        // Through each convolution path: the geometric model's and the U-Net's convolutions.
+        // Through each convolution path: the U-Net's and VGG19's convolutions.
         try forEachConvolutionPath { _ in try checkThreeSteps() }
     }
 
