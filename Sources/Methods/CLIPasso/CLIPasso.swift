@@ -143,10 +143,7 @@ public final class CLIPasso: IterativeMethod {
         let imageGradient = cut.grad ?? Tensor(repeating: 0, shape: cut.shape)
         clock.measure("backward") { (image * imageGradient).sum().backward() }
         let pointsGradient = parameters.points.grad?.copy() ?? Tensor(repeating: 0, shape: parameters.points.shape)
-        if let updateGradient, let grad = parameters.points.grad {
-            precondition(updateGradient.count == grad.count, "a points gradient of \(grad.count) values is needed")
-            grad.pointer.update(from: updateGradient, count: grad.count)
-        }
+        if let updateGradient { optimizer.replaceGradients(with: updateGradient) }
         clock.measure("update") { optimizer.update() }
         completedIterations += 1
         lastStep = StepDetail(

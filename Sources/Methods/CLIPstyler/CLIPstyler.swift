@@ -143,18 +143,6 @@ public final class CLIPstyler: IterativeMethod {
     /// The U-Net's trainable tensors under the reference's state-dict names (read-only use).
     public var networkParameters: [(name: String, tensor: Tensor)] { network.namedParameters }
 
-    /// Sets every network parameter's gradient from `values` (in `networkParameters` order).
-    private func replaceGradients(with values: [Float]) {
-        let parameters = network.parameters
-        precondition(values.count == parameters.reduce(0) { $0 + $1.count }, "a gradient for every U-Net parameter is needed")
-        var offset = 0
-        for parameter in parameters {
-            // Every U-Net parameter takes part in the output, so each has a gradient by now.
-            values.withUnsafeBufferPointer { parameter.grad!.pointer.update(from: $0.baseAddress! + offset, count: parameter.count) }
-            offset += parameter.count
-        }
-    }
-
     public func step() -> IterationReport {
         precondition(!isFinished, "the run is complete")
         let before = generator
@@ -224,7 +212,7 @@ public final class CLIPstyler: IterativeMethod {
         clock.measure("unet backward+update") {
             if let gradient { (output * gradient).sum().backward() }
             parameterGradients = network.parameters.map { $0.grad?.copy() ?? Tensor(repeating: 0, shape: $0.shape) }
-            if let updateGradients { replaceGradients(with: updateGradients) }
+            if let updateGradients { optimizer.replaceGradients(with: updateGradients) }
             optimizer.update()
         }
         lastStep = StepDetail(

@@ -84,6 +84,20 @@ public final class Adam {
         self.step = step
     }
 
+    /// Overwrites the gradient of every parameter (group by group, in order, concatenated) with
+    /// `values`, for `update()` to step with: the step-parity tests give Adam the gradients the
+    /// reference's Adam was given. Every parameter must hold a gradient already.
+    public func replaceGradients(with values: [Float]) {
+        let parameters = groups.flatMap(\.parameters)
+        precondition(values.count == parameters.reduce(0) { $0 + $1.count }, "a gradient value for every parameter is needed")
+        var offset = 0
+        for parameter in parameters {
+            guard let grad = parameter.grad else { preconditionFailure("a parameter without a gradient cannot have it replaced") }
+            values.withUnsafeBufferPointer { grad.pointer.update(from: $0.baseAddress! + offset, count: parameter.count) }
+            offset += parameter.count
+        }
+    }
+
     /// Updates every parameter that has a gradient, then clears the gradients.
     public func update() {
         let t = Float(step + 1)

@@ -51,8 +51,9 @@ enum MethodBenchmarks {
     /// One ViT-B/32 image forward; a forward + input gradient is twice it.
     private static var vitB32: Double { ImageTowerFlops.forward(CLIPArchitecture.known["ViT-B/32"]!, images: 1) }
 
-    private static func preset<Configuration: Decodable>(_ name: String, _ type: Configuration.Type) -> Configuration {
-        try! Preset.load(name, method: name.split(separator: "-").first.map(String.init)!, as: type)
+    /// A method's default preset (named as the method).
+    private static func preset<Configuration: Decodable>(_ method: String, _ type: Configuration.Type) -> Configuration {
+        try! Preset.load(method, method: method, as: type)
     }
 
     /// CLIPAG: every global view and patch through ViT-B/32, forward and input gradient.
