@@ -10,11 +10,13 @@ final class ModifiedResNet {
     /// input gradient of RN101 five times less accurate against a float64 reference (relative L2
     /// error 3.0e-3 folded, 4.1e-4 unfolded; PyTorch float32 itself: 6.1e-4): keep the
     /// reference's order of operations.
-    struct NormalizedConvolution {
+    final class NormalizedConvolution {
         let weight: Tensor
         let mean: Tensor, variance: Tensor, gamma: Tensor, beta: Tensor
         let stride: Int
         let padding: Int
+        /// The products' arithmetic (`use(_:)`): float32, or bf16 through oneDNN.
+        var arithmetic = ConvolutionArithmetic.fp32
 
         init(_ weights: inout StateDict, conv: String, norm: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1) throws
         {
@@ -28,7 +30,10 @@ final class ModifiedResNet {
         }
 
         func callAsFunction(_ x: Tensor) -> Tensor {
-            let convolved = conv2d(x, weight: weight, bias: nil, stride: stride, padding: padding)
+            let convolved =
+                arithmetic == .bf16
+                ? conv2dBFloat16(x, frozenWeight: weight, stride: stride, padding: padding)
+                : conv2d(x, weight: weight, bias: nil, stride: stride, padding: padding)
             return batchNormInference(convolved, mean: mean, variance: variance, weight: gamma, bias: beta)
         }
     }
@@ -116,13 +121,20 @@ final class ModifiedResNet {
         output = try pooling("c_proj", outputs: architecture.embedDimension)
     }
 
-    /// Runs the attention pool's linear layers in `precision`; the convolutions stay float32.
-    /// int8 leaves the pool in float32 too: its inputs are the un-normalised layer4 features,
+    /// Runs the convolutions and the attention pool's linear layers in `precision`. bf16 runs
+    /// both in bf16 (oneDNN's bf16 convolutions; the convolutions are ~96% of RN101's work).
+    /// int8 leaves both in float32: the pool's inputs are the un-normalised layer4 features,
     /// whose few large channels set each row's int8 scale and leave the rest coarse. Measured
     /// (PrecisionTests), the int8 pool's forward turned the input gradient to a cosine of 0.956
-    /// with float32's on the sample photos; bf16's keeps 0.997. The pool is ~4% of RN101's work.
+    /// with float32's on the sample photos; bf16's keeps 0.997.
     func use(_ precision: CLIPPrecision) {
         for layer in [query, key, value, output] { layer.use(precision == .int8 ? .fp32 : precision) }
+        let arithmetic: ConvolutionArithmetic = precision == .bf16 ? .bf16 : .fp32
+        for convolution in allConvolutions { convolution.arithmetic = arithmetic }
+    }
+
+    private var allConvolutions: [NormalizedConvolution] {
+        stem + stages.flatMap { $0 }.flatMap { [$0.reduce, $0.spatial, $0.expand] + ($0.downsample.map { [$0] } ?? []) }
     }
 
     func callAsFunction(_ images: Tensor, capture: VisionCapture) -> VisionFeatures {

@@ -59,11 +59,11 @@ public enum OneDNN {
         return values.map(Int64.init) + [Int64](repeating: 0, count: Int(DNNL_MAX_NDIMS) - values.count)
     }
 
-    /// A float32 memory descriptor of `shape` in the layout `tag` (`dnnl_nchw`, `dnnl_oihw`,
-    /// `dnnl_x`, `dnnl_ab`, or `dnnl_format_tag_any` to let a primitive choose).
-    public static func descriptor(_ shape: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+    /// A memory descriptor of `shape` in the layout `tag` (`dnnl_nchw`, `dnnl_oihw`, `dnnl_x`,
+    /// `dnnl_ab`, or `dnnl_format_tag_any` to let a primitive choose), float32 unless `type` says.
+    public static func descriptor(_ shape: [Int], _ tag: dnnl_format_tag_t, type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
         var desc = dnnl_memory_desc_t()
-        check(dnnl_memory_desc_init_by_tag(&desc, Int32(shape.count), dims(shape), dnnl_f32, tag), "describing \(shape)")
+        check(dnnl_memory_desc_init_by_tag(&desc, Int32(shape.count), dims(shape), type, tag), "describing \(shape)")
         return desc
     }
 

@@ -17,6 +17,13 @@ enum ConvolutionPass: Hashable {
     case forward, inputGradient, weightGradient
 }
 
+/// The arithmetic of a convolution's products: float32, or bfloat16 (inputs, weights and output
+/// gradients rounded to bf16, products accumulated in float32; outputs and input gradients stay
+/// float32). bf16 serves frozen weights only: it has no weight gradient.
+public enum ConvolutionArithmetic: Hashable, Sendable {
+    case fp32, bf16
+}
+
 /// Everything a convolution primitive is made for.
 struct ConvolutionKey: Hashable {
     let pass: ConvolutionPass
@@ -24,9 +31,14 @@ struct ConvolutionKey: Hashable {
     let outChannels: Int, kernelHeight: Int, kernelWidth: Int
     let strideY: Int, strideX: Int, paddingY: Int, paddingX: Int
     let hasBias: Bool
+    let arithmetic: ConvolutionArithmetic
 
-    init(_ pass: ConvolutionPass, _ g: ConvolutionGeometry, batch: Int, outChannels: Int, hasBias: Bool) {
+    init(
+        _ pass: ConvolutionPass, _ g: ConvolutionGeometry, batch: Int, outChannels: Int, hasBias: Bool,
+        arithmetic: ConvolutionArithmetic = .fp32
+    ) {
         self.pass = pass
+        self.arithmetic = arithmetic
         self.batch = batch
         inChannels = g.inChannels
         height = g.height
@@ -48,7 +60,8 @@ final class ConvolutionOperand {
     let argument: Int32
     let plain: dnnl_memory_desc_t
     let chosen: dnnl_memory_desc_t
-    /// Floats of a buffer in the chosen layout (blocked layouts pad channels to 16).
+    /// Floats of a buffer in the chosen layout (blocked layouts pad channels to 16; a bf16 buffer
+    /// needs half as many).
     let chosenCount: Int
     /// Input: plain to chosen, when they differ. Output: chosen to plain, when they differ.
     let reorder: dnnl_primitive_t?
@@ -159,9 +172,10 @@ enum OneDNNConvolution {
     /// `output` [N, Cout, Hout, Wout] = conv(`input` [N, Cin, H, W], `weight`) + `bias`.
     static func forward(
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
-        _ geometry: ConvolutionGeometry, batch: Int, outChannels: Int
+        _ geometry: ConvolutionGeometry, batch: Int, outChannels: Int, arithmetic: ConvolutionArithmetic = .fp32
     ) {
-        let key = ConvolutionKey(.forward, geometry, batch: batch, outChannels: outChannels, hasBias: bias != nil)
+        let key = ConvolutionKey(
+            .forward, geometry, batch: batch, outChannels: outChannels, hasBias: bias != nil, arithmetic: arithmetic)
         var inputs = [UnsafeRawPointer(input), UnsafeRawPointer(weight)]
         if let bias { inputs.append(UnsafeRawPointer(bias)) }
         run(key, inputs: inputs, output: output, accumulate: false)
@@ -171,9 +185,10 @@ enum OneDNNConvolution {
     /// `inputGrad` or added onto it.
     static func inputGradient(
         outputGrad: UnsafePointer<Float>, weight: UnsafePointer<Float>, into inputGrad: UnsafeMutablePointer<Float>,
-        accumulate: Bool, _ geometry: ConvolutionGeometry, batch: Int, outChannels: Int
+        accumulate: Bool, _ geometry: ConvolutionGeometry, batch: Int, outChannels: Int, arithmetic: ConvolutionArithmetic = .fp32
     ) {
-        let key = ConvolutionKey(.inputGradient, geometry, batch: batch, outChannels: outChannels, hasBias: false)
+        let key = ConvolutionKey(
+            .inputGradient, geometry, batch: batch, outChannels: outChannels, hasBias: false, arithmetic: arithmetic)
         run(key, inputs: [UnsafeRawPointer(outputGrad), UnsafeRawPointer(weight)], output: inputGrad, accumulate: accumulate)
     }
 
@@ -210,9 +225,15 @@ enum OneDNNConvolution {
         let plainWeight = OneDNN.descriptor(weightShape, dnnl_oihw)
         let plainOutput = OneDNN.descriptor(outputShape, dnnl_nchw)
         let plainBias = OneDNN.descriptor([k.outChannels], dnnl_x)
-        var anySource = OneDNN.descriptor(sourceShape, dnnl_format_tag_any)
-        var anyWeight = OneDNN.descriptor(weightShape, dnnl_format_tag_any)
+        // In bf16 what the products read is bf16 (the source and weights forward, the output
+        // gradient and weights backward); what they write stays float32.
+        let products = k.arithmetic == .bf16 ? dnnl_bf16 : dnnl_f32
+        precondition(k.arithmetic == .fp32 || k.pass != .weightGradient, "a bf16 convolution has no weight gradient")
+        var anySource = OneDNN.descriptor(sourceShape, dnnl_format_tag_any, type: products)
+        var anyWeight = OneDNN.descriptor(weightShape, dnnl_format_tag_any, type: products)
         var anyOutput = OneDNN.descriptor(outputShape, dnnl_format_tag_any)
+        var anySourceGradient = OneDNN.descriptor(sourceShape, dnnl_format_tag_any)
+        var anyOutputGradient = OneDNN.descriptor(outputShape, dnnl_format_tag_any, type: products)
         var bias = plainBias
         let strides = OneDNN.dims([k.strideY, k.strideX]), padding = OneDNN.dims([k.paddingY, k.paddingX])
         // The bottom and right padding PyTorch's floor rule implies may be less than the top and
@@ -222,7 +243,7 @@ enum OneDNNConvolution {
             .forward,
             ConvolutionGeometry(
                 input: sourceShape, weight: weightShape, stride: (k.strideY, k.strideX), padding: (k.paddingY, k.paddingX)),
-            batch: k.batch, outChannels: k.outChannels, hasBias: k.hasBias)
+            batch: k.batch, outChannels: k.outChannels, hasBias: k.hasBias, arithmetic: k.arithmetic)
         let forwardDescriptor = forwardDescriptors.withLock { descriptors in
             if let descriptor = descriptors[forwardKey] { return descriptor }
             var operation = dnnl_convolution_desc_t()
@@ -245,13 +266,14 @@ enum OneDNNConvolution {
         case .inputGradient:
             OneDNN.check(
                 dnnl_convolution_backward_data_desc_init(
-                    &operation, dnnl_convolution_direct, &anySource, &anyWeight, &anyOutput, strides, padding, padding),
+                    &operation, dnnl_convolution_direct, &anySourceGradient, &anyWeight, &anyOutputGradient, strides, padding,
+                    padding),
                 "describing a convolution's input gradient \(k)")
             descriptor = primitiveDescriptor(&operation, hint: forwardDescriptor, k)
         case .weightGradient:
             OneDNN.check(
                 dnnl_convolution_backward_weights_desc_init(
-                    &operation, dnnl_convolution_direct, &anySource, &anyWeight, nil, &anyOutput, strides, padding, padding),
+                    &operation, dnnl_convolution_direct, &anySource, &anyWeight, nil, &anyOutputGradient, strides, padding, padding),
                 "describing a convolution's weight gradient \(k)")
             descriptor = primitiveDescriptor(&operation, hint: forwardDescriptor, k)
         }
@@ -304,21 +326,23 @@ enum OneDNNConvolution {
 }
 
 /// `conv2d` through oneDNN: the forward now, the input and weight gradients in the backward (the
-/// bias gradient is a plain sum, shared with our path).
+/// bias gradient is a plain sum, shared with our path), the forward in `forwardArithmetic`, the
+/// input gradient in `backwardArithmetic`. In bf16 the weight must be frozen.
 func conv2dThroughOneDNN(
-    _ x: Tensor, weight: Tensor, bias: Tensor?, _ geometry: ConvolutionGeometry, batch: Int, outChannels: Int
+    _ x: Tensor, weight: Tensor, bias: Tensor?, _ geometry: ConvolutionGeometry, batch: Int, outChannels: Int,
+    forwardArithmetic: ConvolutionArithmetic = .fp32, backwardArithmetic arithmetic: ConvolutionArithmetic = .fp32
 ) -> Tensor {
     let result = Tensor(uninitializedShape: [batch, outChannels, geometry.outHeight, geometry.outWidth])
     OneDNNConvolution.forward(
         input: x.pointer, weight: weight.pointer, bias: bias?.pointer, output: result.pointer, geometry, batch: batch,
-        outChannels: outChannels)
+        outChannels: outChannels, arithmetic: forwardArithmetic)
     result.recordIfNeeded(bias.map { [x, weight, $0] } ?? [x, weight]) { _, outputGrad in
         let g = outputGrad.pointer
         if let bias { addBiasGradient(of: g, to: bias, batch: batch, outPlane: geometry.outPlane) }
         if let (dx, accumulate) = x.gradientTarget() {
             OneDNNConvolution.inputGradient(
                 outputGrad: g, weight: weight.pointer, into: dx, accumulate: accumulate, geometry, batch: batch,
-                outChannels: outChannels)
+                outChannels: outChannels, arithmetic: arithmetic)
         }
         if let (dWeight, accumulate) = weight.gradientTarget() {
             OneDNNConvolution.weightGradient(
@@ -327,4 +351,26 @@ func conv2dThroughOneDNN(
         }
     }
     return result
+}
+
+/// 2-D convolution with bf16 products (`--precision bf16` for a frozen CLIP ResNet) through
+/// oneDNN's bf16 kernels: operands rounded to bf16, sums in float32, the output and the input
+/// gradient float32. The weight is frozen (no weight gradient). Needs native bf16 instructions
+/// (`ReducedPrecisionRuntime.hasNativeBFloat16`); callers check before.
+///
+/// The input gradient is always bf16; the forward only where no gradient will flow back through
+/// it (`x` needs none: a target image's features). A forward that a gradient flows back through
+/// stays float32, because its rounding moves the ReLU masks that pick the gradient's paths: on
+/// RN101 with the synthetic weights, a bf16 forward turned the input gradient to a cosine of
+/// 0.950–0.955 with float32's (PrecisionTests' images); a float32 forward with a bf16 backward
+/// keeps 0.997–0.999.
+public func conv2dBFloat16(_ x: Tensor, frozenWeight weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+    precondition(x.rank == 4, "conv2d input must be [N, C, H, W], got \(x.shape)")
+    precondition(weight.rank == 4 && weight.shape[1] == x.shape[1], "conv2d weight \(weight.shape) does not fit input \(x.shape)")
+    precondition(!weight.requiresGrad, "a bf16 convolution's weight is frozen")
+    let geometry = ConvolutionGeometry(input: x.shape, weight: weight.shape, stride: (stride, stride), padding: (padding, padding))
+    precondition(geometry.outHeight > 0 && geometry.outWidth > 0, "conv2d: kernel \(weight.shape) larger than padded input \(x.shape)")
+    return conv2dThroughOneDNN(
+        x, weight: weight, bias: bias, geometry, batch: x.shape[0], outChannels: weight.shape[0],
+        forwardArithmetic: x.needsGrad ? .fp32 : .bf16, backwardArithmetic: .bf16)
 }
