@@ -30,10 +30,15 @@ final class BFloat16ConvolutionTests: XCTestCase {
         let x = randomTensor([batch, inChannels, size, size], seed: seed)
         let weight = randomTensor([outChannels, inChannels, kernel, kernel], seed: seed + 1, -0.5, 0.5)
         let bias = randomTensor([outChannels], seed: seed + 2)
-        // Without a gradient to follow, the forward runs in bf16.
-        let target = conv2dBFloat16(x, frozenWeight: weight, bias: bias, stride: stride, padding: padding)
+        // Without a gradient to follow, the forward runs in bf16; the second call reads the bf16
+        // weight the first one kept.
+        let frozen = FrozenConvolutionWeight(weight)
+        let target = conv2dBFloat16(x, frozenWeight: frozen, bias: bias, stride: stride, padding: padding)
+        XCTAssertEqual(
+            conv2dBFloat16(x, frozenWeight: frozen, bias: bias, stride: stride, padding: padding).values, target.values,
+            file: file, line: line)
         x.requiresGrad = true
-        let out = conv2dBFloat16(x, frozenWeight: weight, bias: bias, stride: stride, padding: padding)
+        let out = conv2dBFloat16(x, frozenWeight: frozen, bias: bias, stride: stride, padding: padding)
         let outSize = (size + 2 * padding - kernel) / stride + 1
         XCTAssertEqual(out.shape, [batch, outChannels, outSize, outSize], file: file, line: line)
         let direction = randomTensor(out.shape, seed: seed + 3)
@@ -101,7 +106,7 @@ final class BFloat16ConvolutionTests: XCTestCase {
     func testMatchesFloat32OfRoundedOperands() {
         let x = randomTensor([2, 16, 8, 8], seed: 51), weight = randomTensor([32, 16, 3, 3], seed: 52)
         func roundedTensor(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, values: rounded(t.values).map { Float($0) }) }
-        let bf16 = conv2dBFloat16(x, frozenWeight: weight, padding: 1).values
+        let bf16 = conv2dBFloat16(x, frozenWeight: FrozenConvolutionWeight(weight), padding: 1).values
         let float32 = conv2d(roundedTensor(x), weight: roundedTensor(weight), padding: 1).values
         let scale = float32.map(abs).max()!
         XCTAssertLessThanOrEqual(zip(bf16, float32).map { abs($0 - $1) }.max()! / scale, 1e-5)

@@ -11,7 +11,7 @@ final class ModifiedResNet {
     /// error 3.0e-3 folded, 4.1e-4 unfolded; PyTorch float32 itself: 6.1e-4): keep the
     /// reference's order of operations.
     final class NormalizedConvolution {
-        let weight: Tensor
+        let weight: FrozenConvolutionWeight
         let mean: Tensor, variance: Tensor, gamma: Tensor, beta: Tensor
         let stride: Int
         let padding: Int
@@ -20,7 +20,7 @@ final class ModifiedResNet {
 
         init(_ weights: inout StateDict, conv: String, norm: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1) throws
         {
-            weight = try weights.take("\(conv).weight", shape: [outChannels, inChannels, kernel, kernel])
+            weight = FrozenConvolutionWeight(try weights.take("\(conv).weight", shape: [outChannels, inChannels, kernel, kernel]))
             gamma = try weights.take("\(norm).weight", shape: [outChannels])
             beta = try weights.take("\(norm).bias", shape: [outChannels])
             mean = try weights.take("\(norm).running_mean", shape: [outChannels])
@@ -33,7 +33,7 @@ final class ModifiedResNet {
             let convolved =
                 arithmetic == .bf16
                 ? conv2dBFloat16(x, frozenWeight: weight, stride: stride, padding: padding)
-                : conv2d(x, weight: weight, bias: nil, stride: stride, padding: padding)
+                : conv2d(x, weight: weight.weight, bias: nil, stride: stride, padding: padding)
             return batchNormInference(convolved, mean: mean, variance: variance, weight: gamma, bias: beta)
         }
     }

@@ -122,8 +122,12 @@ final class ConvolutionPlan: @unchecked Sendable {
     }
 
     /// Runs the convolution on plain buffers, one per input, storing into `output` or adding
-    /// onto it (`accumulate`).
-    func run(inputs pointers: [UnsafeRawPointer], output target: UnsafeMutableRawPointer, accumulate: Bool, stream: dnnl_stream_t) {
+    /// onto it (`accumulate`). A `frozenWeight` gives the weights in the chosen layout from its
+    /// kept copies instead of reordering them here.
+    func run(
+        inputs pointers: [UnsafeRawPointer], output target: UnsafeMutableRawPointer, accumulate: Bool,
+        frozenWeight: FrozenConvolutionWeight?, stream: dnnl_stream_t
+    ) {
         var memories: [dnnl_memory_t] = []
         var buffers: [Storage] = []
         defer { for memory in memories { dnnl_memory_destroy(memory) } }
@@ -139,6 +143,10 @@ final class ConvolutionPlan: @unchecked Sendable {
         }
         var arguments: [(Int32, dnnl_memory_t)] = []
         for (operand, pointer) in zip(inputs, pointers) {
+            if operand.argument == DNNL_ARG_WEIGHTS, let frozenWeight {
+                arguments.append((operand.argument, wrap(operand.chosen, frozenWeight.copy(for: operand, stream: stream))))
+                continue
+            }
             // oneDNN's memory objects take mutable handles; inputs are only read.
             let plain = wrap(operand.plain, UnsafeMutableRawPointer(mutating: pointer))
             if let reorder = operand.reorder {
@@ -172,24 +180,28 @@ enum OneDNNConvolution {
     /// `output` [N, Cout, Hout, Wout] = conv(`input` [N, Cin, H, W], `weight`) + `bias`.
     static func forward(
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
-        _ geometry: ConvolutionGeometry, batch: Int, outChannels: Int, arithmetic: ConvolutionArithmetic = .fp32
+        _ geometry: ConvolutionGeometry, batch: Int, outChannels: Int, arithmetic: ConvolutionArithmetic = .fp32,
+        frozenWeight: FrozenConvolutionWeight? = nil
     ) {
         let key = ConvolutionKey(
             .forward, geometry, batch: batch, outChannels: outChannels, hasBias: bias != nil, arithmetic: arithmetic)
         var inputs = [UnsafeRawPointer(input), UnsafeRawPointer(weight)]
         if let bias { inputs.append(UnsafeRawPointer(bias)) }
-        run(key, inputs: inputs, output: output, accumulate: false)
+        run(key, inputs: inputs, output: output, accumulate: false, frozenWeight: frozenWeight)
     }
 
     /// The input gradient [N, Cin, H, W] of the output gradient `outputGrad`, stored into
     /// `inputGrad` or added onto it.
     static func inputGradient(
         outputGrad: UnsafePointer<Float>, weight: UnsafePointer<Float>, into inputGrad: UnsafeMutablePointer<Float>,
-        accumulate: Bool, _ geometry: ConvolutionGeometry, batch: Int, outChannels: Int, arithmetic: ConvolutionArithmetic = .fp32
+        accumulate: Bool, _ geometry: ConvolutionGeometry, batch: Int, outChannels: Int, arithmetic: ConvolutionArithmetic = .fp32,
+        frozenWeight: FrozenConvolutionWeight? = nil
     ) {
         let key = ConvolutionKey(
             .inputGradient, geometry, batch: batch, outChannels: outChannels, hasBias: false, arithmetic: arithmetic)
-        run(key, inputs: [UnsafeRawPointer(outputGrad), UnsafeRawPointer(weight)], output: inputGrad, accumulate: accumulate)
+        run(
+            key, inputs: [UnsafeRawPointer(outputGrad), UnsafeRawPointer(weight)], output: inputGrad, accumulate: accumulate,
+            frozenWeight: frozenWeight)
     }
 
     /// The weight gradient [Cout, Cin, kH, kW] of `outputGrad` for `input`, stored into
@@ -202,7 +214,10 @@ enum OneDNNConvolution {
         run(key, inputs: [UnsafeRawPointer(input), UnsafeRawPointer(outputGrad)], output: weightGrad, accumulate: accumulate)
     }
 
-    private static func run(_ key: ConvolutionKey, inputs: [UnsafeRawPointer], output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    private static func run(
+        _ key: ConvolutionKey, inputs: [UnsafeRawPointer], output: UnsafeMutablePointer<Float>, accumulate: Bool,
+        frozenWeight: FrozenConvolutionWeight? = nil
+    ) {
         OneDNN.withStream { stream in
             let plan = plans.withLock { plans in
                 if let plan = plans[key] { return plan }
@@ -210,7 +225,9 @@ enum OneDNNConvolution {
                 plans[key] = plan
                 return plan
             }
-            plan.run(inputs: inputs, output: UnsafeMutableRawPointer(output), accumulate: accumulate, stream: stream)
+            plan.run(
+                inputs: inputs, output: UnsafeMutableRawPointer(output), accumulate: accumulate, frozenWeight: frozenWeight,
+                stream: stream)
         }
     }
 
@@ -326,23 +343,21 @@ enum OneDNNConvolution {
 }
 
 /// `conv2d` through oneDNN: the forward now, the input and weight gradients in the backward (the
-/// bias gradient is a plain sum, shared with our path), the forward in `forwardArithmetic`, the
-/// input gradient in `backwardArithmetic`. In bf16 the weight must be frozen.
+/// bias gradient is a plain sum, shared with our path).
 func conv2dThroughOneDNN(
-    _ x: Tensor, weight: Tensor, bias: Tensor?, _ geometry: ConvolutionGeometry, batch: Int, outChannels: Int,
-    forwardArithmetic: ConvolutionArithmetic = .fp32, backwardArithmetic arithmetic: ConvolutionArithmetic = .fp32
+    _ x: Tensor, weight: Tensor, bias: Tensor?, _ geometry: ConvolutionGeometry, batch: Int, outChannels: Int
 ) -> Tensor {
     let result = Tensor(uninitializedShape: [batch, outChannels, geometry.outHeight, geometry.outWidth])
     OneDNNConvolution.forward(
         input: x.pointer, weight: weight.pointer, bias: bias?.pointer, output: result.pointer, geometry, batch: batch,
-        outChannels: outChannels, arithmetic: forwardArithmetic)
+        outChannels: outChannels)
     result.recordIfNeeded(bias.map { [x, weight, $0] } ?? [x, weight]) { _, outputGrad in
         let g = outputGrad.pointer
         if let bias { addBiasGradient(of: g, to: bias, batch: batch, outPlane: geometry.outPlane) }
         if let (dx, accumulate) = x.gradientTarget() {
             OneDNNConvolution.inputGradient(
                 outputGrad: g, weight: weight.pointer, into: dx, accumulate: accumulate, geometry, batch: batch,
-                outChannels: outChannels, arithmetic: arithmetic)
+                outChannels: outChannels)
         }
         if let (dWeight, accumulate) = weight.gradientTarget() {
             OneDNNConvolution.weightGradient(
@@ -351,26 +366,4 @@ func conv2dThroughOneDNN(
         }
     }
     return result
-}
-
-/// 2-D convolution with bf16 products (`--precision bf16` for a frozen CLIP ResNet) through
-/// oneDNN's bf16 kernels: operands rounded to bf16, sums in float32, the output and the input
-/// gradient float32. The weight is frozen (no weight gradient). Needs native bf16 instructions
-/// (`ReducedPrecisionRuntime.hasNativeBFloat16`); callers check before.
-///
-/// The input gradient is always bf16; the forward only where no gradient will flow back through
-/// it (`x` needs none: a target image's features). A forward that a gradient flows back through
-/// stays float32, because its rounding moves the ReLU masks that pick the gradient's paths: on
-/// RN101 with the synthetic weights, a bf16 forward turned the input gradient to a cosine of
-/// 0.950–0.955 with float32's (PrecisionTests' images); a float32 forward with a bf16 backward
-/// keeps 0.997–0.999.
-public func conv2dBFloat16(_ x: Tensor, frozenWeight weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
-    precondition(x.rank == 4, "conv2d input must be [N, C, H, W], got \(x.shape)")
-    precondition(weight.rank == 4 && weight.shape[1] == x.shape[1], "conv2d weight \(weight.shape) does not fit input \(x.shape)")
-    precondition(!weight.requiresGrad, "a bf16 convolution's weight is frozen")
-    let geometry = ConvolutionGeometry(input: x.shape, weight: weight.shape, stride: (stride, stride), padding: (padding, padding))
-    precondition(geometry.outHeight > 0 && geometry.outWidth > 0, "conv2d: kernel \(weight.shape) larger than padded input \(x.shape)")
-    return conv2dThroughOneDNN(
-        x, weight: weight, bias: bias, geometry, batch: x.shape[0], outChannels: weight.shape[0],
-        forwardArithmetic: x.needsGrad ? .fp32 : .bf16, backwardArithmetic: .bf16)
 }
