@@ -50,11 +50,11 @@ public enum ConvolutionRouting {
     /// Whether a convolution of this shape goes through oneDNN.
     static func usesOneDNN(_ geometry: ConvolutionGeometry, batch: Int, outChannels: Int) -> Bool {
         switch current {
-        // oneDNN measured faster on every network we run (VGG19 and the U-Net at 512, RN101 at
-        // batch 5; README, Speed), but its different rounding moves the CLIP RN101 parity and the
-        // CLIPasso and CLIPstyler step-parity checks past their tolerances (ReLU masks and Adam's
-        // first sign-like steps amplify it), and float32 keeps exact parity by default: it is
-        // opt in until those checks are settled.
+        // Ours by default: side by side with the reference (README, Speed), oneDNN's float32
+        // kernels won only the U-Net's narrow layers, lost VGG19 to our Winograd, tied RN101, and
+        // raised every step's peak memory (glibc keeps the freed layout copies); a mix by channel
+        // count gained no CLIPstyler step time for +150-220 MB. Its parity is settled (the suite
+        // passes with CLIPCANVAS_CONV=onednn). bf16 convolutions always run through oneDNN.
         case .native, .automatic: return false
         case .oneDNN: return true
         }

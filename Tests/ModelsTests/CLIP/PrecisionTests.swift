@@ -59,7 +59,8 @@ final class PrecisionTests: XCTestCase {
     func testViTB32GradientsFollowFloat32() throws { try checkGradients("ViT-B/32", [.int8] + bfloat16) }
 
     /// RN101 under int8 runs float32 throughout (see `ModifiedResNet.use`): the same embedding,
-    /// bit for bit. bf16 covers its attention pool.
+    /// bit for bit. bf16 covers its convolutions (the input gradient; forwards without a gradient,
+    /// as a target photo's) and its attention pool.
     func testRN101GradientsFollowFloat32() throws {
         let architecture = CLIPArchitecture.known["RN101"]!
         let model = try CLIPModel(weights: SyntheticWeights.stateDict(for: architecture), architecture: architecture, name: "RN101")
@@ -68,6 +69,28 @@ final class PrecisionTests: XCTestCase {
         try model.use(.int8)
         XCTAssertEqual(model.imageEmbedding(images).values, exact)
         try checkGradients("RN101", bfloat16)
+    }
+
+    /// A target's embedding (no gradient, so bf16 convolutions forward too) points where
+    /// float32's does.
+    func testRN101TargetEmbeddingFollowsFloat32() throws {
+        try XCTSkipUnless(ReducedPrecisionRuntime.hasNativeBFloat16, "this CPU has no bf16 instructions")
+        let architecture = CLIPArchitecture.known["RN101"]!
+        let model = try CLIPModel(weights: SyntheticWeights.stateDict(for: architecture), architecture: architecture, name: "RN101")
+        for (label, images) in try inputs() {
+            let normalized = CLIPModel.normalize(images)
+            try model.use(.fp32)
+            let exact = model.imageEmbedding(normalized)
+            try model.use(.bf16)
+            let reduced = model.imageEmbedding(normalized)
+            let count = exact.shape[1]
+            for image in 0..<exact.shape[0] {
+                let range = image * count..<(image + 1) * count
+                let similarity = cosine(Array(reduced.values[range]), Array(exact.values[range]))
+                print(String(format: "RN101 bf16 embedding cosine vs fp32, %@ %d: %.6f", label, image, similarity))
+                XCTAssertGreaterThanOrEqual(similarity, 0.999, "\(label) \(image)")
+            }
+        }
     }
 
     /// Precision is a switch: back to fp32, the model gives float32's result bit for bit.
