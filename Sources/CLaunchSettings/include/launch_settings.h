@@ -1,0 +1,1 @@
+// Nothing to call: launch_settings.c acts when the program loads (see there).

@@ -1,0 +1,70 @@
+// Settings of the libraries we link that they read only as they load, made before they do.
+//
+// Their own threads must sleep between calls, not spin against ours (Dispatch) for the cores:
+// - oneDNN as Debian builds it runs its kernels on an OpenMP (libgomp) team. By default
+//   libgomp's threads spin for a while after each parallel region, waiting for the next one; on
+//   the 2-core machine a RN101 batch-5 forward took 6.6 s instead of 1.8 s with the threads
+//   asleep (OMP_WAIT_POLICY=passive).
+// - OpenBLAS's pthread workers call sched_yield in a loop for 2^28 cycles (~0.1 s) after each
+//   GEMM before they sleep, so they never sleep within a method step: a profile of a CLIPasso
+//   step put 17% of its samples in sched_yield and the scheduler, CLIPAG's 7.5%.
+//   OPENBLAS_THREAD_TIMEOUT=4 (its minimum, 2^4 cycles) halved the system time of CLIPDraw,
+//   CLIPAG and RN101 steps (README, Speed).
+// And OpenBLAS must use the AVX-512 kernels where the CPU has them: Debian's OpenBLAS 0.3.21
+// takes AMD's AVX-512 CPUs (Zen 4) for Haswell and runs its AVX2 kernels there. With
+// OPENBLAS_CORETYPE=SKYLAKEX the 400x768x3072 sgemm ran at 350-400 GFLOP/s instead of 200-220
+// on the 2-core EPYC, and a CLIPDraw step took 247 ms instead of 415. On Intel's AVX-512 CPUs
+// it is the choice OpenBLAS makes itself.
+//
+// Setting a variable from a program's preinit array (which runs before any shared library's
+// initialiser) does not survive: libc's own initialiser then resets the environment to the one
+// the kernel passed. So when a setting is missing, the program starts itself again at once with
+// it: the same arguments, the same environment plus the missing settings, before any library
+// has run. A variable the user set is kept as it is.
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+
+static bool is_set(char **envp, const char *setting) {
+    size_t name_length = strchr(setting, '=') - setting + 1;
+    for (size_t i = 0; envp[i] != NULL; i++) {
+        if (strncmp(envp[i], setting, name_length) == 0) return true;
+    }
+    return false;
+}
+
+// The AVX-512 subsets OpenBLAS's SkylakeX kernels use (the check includes the OS's support).
+static bool has_skylakex_instructions(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+}
+
+static void make_launch_settings(int argc, char **argv, char **envp) {
+    (void)argc;
+    char *settings[3] = {"OMP_WAIT_POLICY=passive", "OPENBLAS_THREAD_TIMEOUT=4", NULL};
+    size_t setting_count = 2;
+    if (has_skylakex_instructions()) settings[setting_count++] = "OPENBLAS_CORETYPE=SKYLAKEX";
+
+    size_t count = 0;
+    while (envp[count] != NULL) count++;
+    char *environment[count + setting_count + 1];
+    memcpy(environment, envp, count * sizeof(char *));
+    size_t added = 0;
+    for (size_t i = 0; i < setting_count; i++) {
+        if (!is_set(envp, settings[i])) environment[count + added++] = settings[i];
+    }
+    if (added == 0) return;
+    environment[count + added] = NULL;
+    // The executable's own path, not /proc/self/exe itself, so the process keeps its name in ps
+    // and pkill (the kernel names it after the file it ran). Without /proc the program simply
+    // goes on with the libraries' defaults.
+    char path[4096];
+    ssize_t length = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (length <= 0) return;
+    path[length] = '\0';
+    execve(path, argv, environment);
+}
+
+__attribute__((section(".preinit_array"), used)) static void (*const make_launch_settings_entry)(int, char **, char **) =
+    make_launch_settings;
