@@ -55,13 +55,13 @@ let package = Package(
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // Puts OpenMP's (oneDNN's) idle threads to sleep instead of spinning; acts at load time.
-        .target(name: "CLaunchSettings"),
+        .target(name: "CThreadWaitPolicy"),
 
         // libpng and libjpeg behind calls that return errors instead of longjmp-ing through Swift.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
 
         // Layers.
-        .target(name: "Tensor", dependencies: ["CBLAS", "CDNNL", "CLaunchSettings"], swiftSettings: fastMath),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CDNNL", "CThreadWaitPolicy"], swiftSettings: fastMath),
         .target(
             name: "Models", dependencies: ["Tensor", "CZlib"],
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz")], swiftSettings: fastMath),

@@ -1,0 +1,1 @@
+// Nothing to call: thread_wait_policy.c acts when the program loads (see there).
