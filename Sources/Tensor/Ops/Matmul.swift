@@ -1,6 +1,8 @@
 import CBLAS
+import CDNNL
 
-// Matrix products through OpenBLAS `cblas_sgemm`: linear layers and general (batched) matmul.
+// Matrix products through sgemm (OpenBLAS's or oneDNN's, `GemmRouting`): linear layers and
+// general (batched) matmul.
 //
 // Backward kernels call sgemm with beta = 1 so they add straight into the gradient buffers
 // (no temporary). A frozen weight (no `requiresGrad`) skips its weight-gradient product, which
@@ -20,9 +22,27 @@ func gemm(
         for row in 0..<m { for column in 0..<n { c[row * ldc + column] = beta == 0 ? 0 : c[row * ldc + column] * beta } }
         return
     }
+    if GemmRouting.usesOneDNN {
+        // oneDNN's OpenMP team size is per calling thread; ours may have been set elsewhere.
+        ReducedPrecisionRuntime.setOpenMPThreads?(Int32(Parallel.coreCount))
+        let status = dnnl_sgemm(
+            CChar(UInt8(ascii: transposeA ? "T" : "N")), CChar(UInt8(ascii: transposeB ? "T" : "N")), Int64(m), Int64(n),
+            Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
+        precondition(status == dnnl_success, "oneDNN's sgemm failed on \(m)x\(k)x\(n) (status \(status.rawValue))")
+        return
+    }
     cblas_sgemm(
         CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// Row-major C = op(A) · op(B) (beta 0) through the sgemm `GemmRouting` picks, as every layer
+/// runs it: what `bench` times for the float32 bound.
+public func sgemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: ldc)
 }
 
 /// `x · weightᵀ + bias` over the last axis of `x`, with `weight` shaped [out, in] (PyTorch's

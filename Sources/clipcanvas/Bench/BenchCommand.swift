@@ -145,7 +145,10 @@ struct Bench: ParsableCommand {
 
     private func printBoundAndReferenceSettings(sgemmRate: Double?, anchors: ReferenceAnchors?) {
         if let sgemmRate {
-            print(String(format: "float32 bound: FLOPs at sgemm 400x768x3072's %.1f GFLOP/s, measured now", sgemmRate))
+            print(
+                String(
+                    format: "float32 bound: FLOPs at sgemm 400x768x3072's %.1f GFLOP/s (%@'s sgemm), measured now", sgemmRate,
+                    GemmRouting.usesOneDNN ? "oneDNN" : "OpenBLAS"))
         }
         guard let anchors else { return }
         let (torch, numpy) = anchors.sgemmRates()

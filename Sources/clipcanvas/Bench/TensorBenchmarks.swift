@@ -1,4 +1,3 @@
-import CBLAS
 import Tensor
 
 /// The tensor engine's cases (issue 3): raw sgemm at the ViT-B/32 shapes as the yardstick, the
@@ -92,9 +91,9 @@ enum TensorBenchmarks {
         BenchmarkCase("sgemm.\(m)x\(k)x\(n)", flops: 2.0 * Double(m * k * n)) {
             let a = random([m, k], seed: 10), b = random([n, k], seed: 11), c = Tensor(zeros: [m, n])
             return {
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a.pointer, Int32(k),
-                    b.pointer, Int32(k), 0, c.pointer, Int32(n))
+                sgemm(
+                    transposeA: false, transposeB: true, m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: k, c: c.pointer,
+                    ldc: n)
             }
         }
     }
