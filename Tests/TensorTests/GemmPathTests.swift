@@ -26,7 +26,8 @@ final class GemmPathTests: XCTestCase {
                     let b = randomTensor(transposeB ? [n, k] : [k, n], seed: 2)
                     let product = matmul(a, b, transposeA: transposeA, transposeB: transposeB)
                     assertClose(
-                        product.values, float64Product(a.values, b.values, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB),
+                        product.values,
+                        float64Product(a.values, b.values, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB),
                         tolerance: 1e-4)
                     print("\(path.rawValue) transposeA \(transposeA) transposeB \(transposeB) checked")
                 }
@@ -50,7 +51,8 @@ final class GemmPathTests: XCTestCase {
             let y = linear(x, weight: weight)
             XCTAssertFalse(y.values.contains { $0.isNaN }, "\(path.rawValue): beta 0 read the old output")
             assertClose(
-                y.values, float64Product(x.values, weight.values, m: rows, k: inFeatures, n: outFeatures, transposeA: false, transposeB: true),
+                y.values,
+                float64Product(x.values, weight.values, m: rows, k: inFeatures, n: outFeatures, transposeA: false, transposeB: true),
                 tolerance: 1e-4)
             let direction = randomTensor([rows, outFeatures], seed: 6)
             (y * direction + linear(x, weight: other) * direction).sum().backward()
