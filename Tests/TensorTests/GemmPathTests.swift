@@ -1,3 +1,4 @@
+import Synchronization
 import Tensor
 import TestSupport
 import XCTest
@@ -61,6 +62,28 @@ final class GemmPathTests: XCTestCase {
             let second = float64Product(
                 direction.values, other.values, m: rows, k: outFeatures, n: inFeatures, transposeA: false, transposeB: false)
             assertClose(x.grad!.values, zip(first, second).map { $0 + $1 }, tolerance: 1e-4)
+        }
+    }
+
+    /// A product called from a share of one of our parallel loops (an attention head's, for
+    /// models with more than 128 tokens) runs single-threaded there; the loop knows it is one.
+    func testParallelLoopsMarkTheirThreads() {
+        XCTAssertFalse(Parallel.isInsideLoop)
+        let seen = Mutex([Bool]())
+        Parallel.forEachChunk(2, grain: 1) { _ in seen.withLock { $0.append(Parallel.isInsideLoop) } }
+        XCTAssertEqual(seen.withLock { $0 }, Parallel.coreCount > 1 ? [true, true] : [false])
+        XCTAssertFalse(Parallel.isInsideLoop)
+        forEachGemmPath { _ in
+            let a = randomTensor([4, 160, 64], seed: 7), b = randomTensor([4, 160, 64], seed: 8)
+            let serial = matmul(a, b, transposeB: true).values
+            var shared = [[Float]](repeating: [], count: 4)
+            let results = Mutex(shared)
+            Parallel.forEach(4) { index in
+                let product = matmul(a.slice(axis: 0, start: index, length: 1), b.slice(axis: 0, start: index, length: 1), transposeB: true)
+                results.withLock { $0[index] = product.values }
+            }
+            shared = results.withLock { $0 }
+            XCTAssertEqual(shared.flatMap { $0 }, serial)
         }
     }
 

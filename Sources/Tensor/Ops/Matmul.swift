@@ -24,7 +24,8 @@ func gemm(
     }
     if GemmRouting.usesOneDNN {
         // oneDNN's OpenMP team size is per calling thread; ours may have been set elsewhere.
-        ReducedPrecisionRuntime.setOpenMPThreads?(Int32(Parallel.coreCount))
+        // Inside one of our parallel loops (an attention head's product) the cores are taken.
+        ReducedPrecisionRuntime.setOpenMPThreads?(Parallel.isInsideLoop ? 1 : Int32(Parallel.coreCount))
         let status = dnnl_sgemm(
             CChar(UInt8(ascii: transposeA ? "T" : "N")), CChar(UInt8(ascii: transposeB ? "T" : "N")), Int64(m), Int64(n),
             Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
