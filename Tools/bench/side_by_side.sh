@@ -35,4 +35,6 @@ ours clipstyler --only iter.clipstyler --precision fp32,int8 --min-runs 3
 ours threads-clipdraw --only iter.clipdraw --precision fp32,int8 --threads 1,2 --min-runs 5
 ours threads-clipasso --only iter.clipasso --threads 1,2 --min-runs 3
 ours threads-clipag --only iter.clipag --precision fp32,int8 --threads 1,2 --min-runs 2
+ours conv --only conv. --min-runs 3
+CLIPCANVAS_GEMM=openblas ours openblas --only iter.clip --min-runs 2
 date
