@@ -142,13 +142,24 @@ public enum Winograd {
                 width: width, into: transformed.pointer, rowStride: transformedStride)
             // M[ξ] [C', tiles] = U[ξ] [C', C] · V[ξ] [C, tiles].
             let u = kernel.storage.pointer, kernelPlane = inChannels * outChannels
-            for xi in 0..<16 {
+            let product = { (xi: Int) in
                 let source = adjoint ? turned[xi / 4] * 4 + turned[xi % 4] : xi
                 gemm(
                     transposeA: adjoint, transposeB: false, m: outChannels, n: tiles, k: inChannels,
                     a: u + source * kernelPlane, lda: adjoint ? outChannels : inChannels,
                     b: transformed.pointer + xi * inChannels * transformedStride, ldb: transformedStride, beta: 0,
                     c: products.pointer + xi * outChannels * tiles, ldc: tiles)
+            }
+            // The 16 products are independent. On oneDNN's sgemm they run side by side, each on
+            // one thread (inside our loop, see `gemm`): a small product (RN101's 14x14 and 7x7
+            // maps at batch 1) spent much of a 2-thread sgemm waking its second thread, and
+            // `conv3x3.fwdbwd.256c14x14.b5` took 3.9-5.6 ms instead of 5.9-7.6, a CLIPasso step
+            // 12-22% less. OpenBLAS's threads serve one caller at a time, so there the products
+            // run one after another, each on all of them.
+            if GemmRouting.usesOneDNN {
+                Parallel.forEach(16, product)
+            } else {
+                for xi in 0..<16 { product(xi) }
             }
             let m = UnsafePointer(products.pointer)
             Parallel.forEachChunk(outChannels, grain: max(1, 4096 / tiles)) { channels in
