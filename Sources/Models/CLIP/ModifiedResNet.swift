@@ -122,8 +122,8 @@ final class ModifiedResNet {
     }
 
     /// Runs the convolutions and the attention pool's linear layers in `precision`. bf16 runs
-    /// both in bf16 (oneDNN's bf16 convolutions; the convolutions are ~96% of RN101's work).
-    /// int8 leaves both in float32: the pool's inputs are the un-normalised layer4 features,
+    /// the pool in bf16 and the convolutions through oneDNN's bf16 kernels where no gradient
+    /// follows their forward (see `conv2dBFloat16`). int8 leaves both in float32: the pool's inputs are the un-normalised layer4 features,
     /// whose few large channels set each row's int8 scale and leave the rest coarse. Measured
     /// (PrecisionTests), the int8 pool's forward turned the input gradient to a cosine of 0.956
     /// with float32's on the sample photos; bf16's keeps 0.997.

@@ -39,24 +39,9 @@ public enum Parallel {
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let start = chunk * step
             let end = min(count, start + step)
-            guard start < end else { return }
-            pthread_setspecific(insideLoopKey, insideLoopMarker)
-            body(start..<end)
-            pthread_setspecific(insideLoopKey, nil)
+            if start < end { body(start..<end) }
         }
     }
-
-    /// Whether the calling thread is running a share of a parallel loop: a library kernel called
-    /// from there (oneDNN's sgemm) runs on that thread alone, the cores being taken already.
-    public static var isInsideLoop: Bool { pthread_getspecific(insideLoopKey) != nil }
-
-    @usableFromInline static let insideLoopKey: pthread_key_t = {
-        var key = pthread_key_t()
-        precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key left")
-        return key
-    }()
-
-    @usableFromInline static let insideLoopMarker = UnsafeRawPointer(bitPattern: 1)
 
     /// Calls `body` once per index, in parallel; for loops whose every iteration is substantial
     /// (a row of a matrix, an image of a batch, a head of attention).

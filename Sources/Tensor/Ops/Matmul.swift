@@ -8,12 +8,14 @@ import CDNNL
 // (no temporary). A frozen weight (no `requiresGrad`) skips its weight-gradient product, which
 // halves the backward cost of every CLIP layer.
 
-/// Row-major C = alpha * op(A) * op(B) + beta * C.
+/// Row-major C = alpha * op(A) * op(B) + beta * C. `onOneThread`: the caller is one share of a
+/// parallel loop of ours, whose threads take the cores already; oneDNN's sgemm then runs on the
+/// calling thread alone (OpenBLAS's thread count is process-wide, so it ignores this).
 @inline(__always)
 func gemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, onOneThread: Bool = false
 ) {
     guard m > 0, n > 0 else { return }
     if k == 0 {
@@ -24,8 +26,7 @@ func gemm(
     }
     if GemmRouting.usesOneDNN {
         // oneDNN's OpenMP team size is per calling thread; ours may have been set elsewhere.
-        // Inside one of our parallel loops (an attention head's product) the cores are taken.
-        ReducedPrecisionRuntime.setOpenMPThreads?(Parallel.isInsideLoop ? 1 : Int32(Parallel.coreCount))
+        ReducedPrecisionRuntime.setOpenMPThreads?(onOneThread ? 1 : Int32(Parallel.coreCount))
         let status = dnnl_sgemm(
             CChar(UInt8(ascii: transposeA ? "T" : "N")), CChar(UInt8(ascii: transposeB ? "T" : "N")), Int64(m), Int64(n),
             Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))

@@ -25,9 +25,11 @@ func headProduct(
 ) {
     guard m > 0, n > 0 else { return }
     if max(m, n, k) > smallProductLimit {
+        // A head's product runs inside the attention's loop over heads, whose threads take the
+        // cores.
         gemm(
             transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-            a: a, lda: lda, b: b, ldb: ldb, beta: accumulate ? 1 : 0, c: c, ldc: ldc)
+            a: a, lda: lda, b: b, ldb: ldb, beta: accumulate ? 1 : 0, c: c, ldc: ldc, onOneThread: true)
         return
     }
     let width = paddedWidth(n)

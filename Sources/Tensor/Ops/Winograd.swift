@@ -148,10 +148,10 @@ public enum Winograd {
                     transposeA: adjoint, transposeB: false, m: outChannels, n: tiles, k: inChannels,
                     a: u + source * kernelPlane, lda: adjoint ? outChannels : inChannels,
                     b: transformed.pointer + xi * inChannels * transformedStride, ldb: transformedStride, beta: 0,
-                    c: products.pointer + xi * outChannels * tiles, ldc: tiles)
+                    c: products.pointer + xi * outChannels * tiles, ldc: tiles, onOneThread: GemmRouting.usesOneDNN)
             }
             // The 16 products are independent. On oneDNN's sgemm they run side by side, each on
-            // one thread (inside our loop, see `gemm`): a small product (RN101's 14x14 and 7x7
+            // one thread: a small product (RN101's 14x14 and 7x7
             // maps at batch 1) spent much of a 2-thread sgemm waking its second thread, and
             // `conv3x3.fwdbwd.256c14x14.b5` took 3.9-5.6 ms instead of 5.9-7.6, a CLIPasso step
             // 12-22% less. OpenBLAS's threads serve one caller at a time, so there the products
