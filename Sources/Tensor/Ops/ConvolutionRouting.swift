@@ -1,9 +1,3 @@
-import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Which implementation runs `conv2d`: ours (im2col + sgemm, Winograd; `Conv2d.swift`) or
 /// oneDNN's JIT kernels (`OneDNNConvolution.swift`).
 public enum ConvolutionImplementation: String, Sendable, CaseIterable {
@@ -17,34 +11,16 @@ public enum ConvolutionImplementation: String, Sendable, CaseIterable {
 /// (default `auto`) for a whole run, `using(_:_:)` for a stretch of code (tests and `bench` run
 /// both paths in one process).
 public enum ConvolutionRouting {
-    /// The environment's choice, read once. An unknown value stops the process with one
-    /// `error:` line: a typo would otherwise silently measure or test the wrong path.
-    static let environment: ConvolutionImplementation = {
-        guard let text = getenv("CLIPCANVAS_CONV") else { return .automatic }
-        let value = String(cString: text)
-        guard let choice = ConvolutionImplementation(rawValue: value.lowercased()) else {
-            fputs("error: CLIPCANVAS_CONV is \"\(value)\"; use native, onednn or auto\n", stderr)
-            exit(2)
-        }
-        return choice
-    }()
-
-    /// `using`'s override (an index into `allCases`), or -1 for the environment's choice.
-    private static let override = Atomic<Int>(-1)
+    private static let choice = ImplementationSwitch<ConvolutionImplementation>(variable: "CLIPCANVAS_CONV", default: .automatic)
 
     /// The implementation in force.
-    public static var current: ConvolutionImplementation {
-        let index = override.load(ordering: .relaxed)
-        return index >= 0 ? ConvolutionImplementation.allCases[index] : environment
-    }
+    public static var current: ConvolutionImplementation { choice.current }
 
     /// Runs `body` with `implementation` in force for every convolution, forward and backward
     /// (a backward runs the path its forward took, whenever it runs). Not for concurrent use
     /// with other settings: the override is process-wide.
     public static func using<Result>(_ implementation: ConvolutionImplementation, _ body: () throws -> Result) rethrows -> Result {
-        let previous = override.exchange(ConvolutionImplementation.allCases.firstIndex(of: implementation)!, ordering: .relaxed)
-        defer { override.store(previous, ordering: .relaxed) }
-        return try body()
+        try choice.using(implementation, body)
     }
 
     /// Whether a convolution of this shape goes through oneDNN.

@@ -1,9 +1,4 @@
 import CDNNL
-import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Which library runs the float32 matrix products (`gemm`, under every linear layer, matmul and
 /// convolution): OpenBLAS's sgemm or oneDNN's.
@@ -18,33 +13,15 @@ public enum GemmImplementation: String, Sendable, CaseIterable {
 /// (default `auto`) for a whole run, `using(_:_:)` for a stretch of code (tests and `bench` run
 /// both in one process).
 public enum GemmRouting {
-    /// The environment's choice, read once. An unknown value stops the process with one
-    /// `error:` line: a typo would otherwise silently measure or test the wrong path.
-    static let environment: GemmImplementation = {
-        guard let text = getenv("CLIPCANVAS_GEMM") else { return .automatic }
-        let value = String(cString: text)
-        guard let choice = GemmImplementation(rawValue: value.lowercased()) else {
-            fputs("error: CLIPCANVAS_GEMM is \"\(value)\"; use openblas, onednn or auto\n", stderr)
-            exit(2)
-        }
-        return choice
-    }()
-
-    /// `using`'s override (an index into `allCases`), or -1 for the environment's choice.
-    private static let override = Atomic<Int>(-1)
+    private static let choice = ImplementationSwitch<GemmImplementation>(variable: "CLIPCANVAS_GEMM", default: .automatic)
 
     /// The implementation in force.
-    public static var current: GemmImplementation {
-        let index = override.load(ordering: .relaxed)
-        return index >= 0 ? GemmImplementation.allCases[index] : environment
-    }
+    public static var current: GemmImplementation { choice.current }
 
     /// Runs `body` with `implementation` in force for every product. Not for concurrent use with
     /// other settings: the override is process-wide.
     public static func using<Result>(_ implementation: GemmImplementation, _ body: () throws -> Result) rethrows -> Result {
-        let previous = override.exchange(GemmImplementation.allCases.firstIndex(of: implementation)!, ordering: .relaxed)
-        defer { override.store(previous, ordering: .relaxed) }
-        return try body()
+        try choice.using(implementation, body)
     }
 
     /// oneDNN runs AVX-512 kernels on this CPU (it honours `DNNL_MAX_CPU_ISA`).
