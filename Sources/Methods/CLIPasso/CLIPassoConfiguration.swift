@@ -48,7 +48,7 @@ extension CLIPasso {
         public var pad: Bool
         public var padMargin: Int
         /// Sketch copies per pass through the geometric model: bounds memory (an RN101 copy keeps
-        /// about 250 MB of activations for the backward); any value gives the same result.
+        /// about 100 MB of activations for the backward); any value gives the same result.
         public var viewsPerPass: Int
 
         /// Strokes: the reference's abstraction levels are 4 to 32 (its most detailed runs use

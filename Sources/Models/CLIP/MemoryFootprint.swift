@@ -5,7 +5,8 @@
 /// frozen): the inputs of every norm, attention softmax and nonlinearity, the residual stream,
 /// plus the backward's transient gradients, per image. The coefficients were checked against
 /// peak RSS of the benchmarks (README, Speed): `vitb32.fwdbwd.b8` peaks at 832 MB, the image
-/// tower's 351 MB of weights plus about 55 MB per image (this gives 55 MB for ViT-B/32).
+/// tower's 351 MB of weights plus about 55 MB per image (this gives 55 MB for ViT-B/32); RN101
+/// below.
 extension CLIPArchitecture {
     /// Float32 parameters of both towers.
     public var weightBytes: Int {
@@ -41,8 +42,11 @@ extension CLIPArchitecture {
 
     /// [tokens, width] maps a transformer block keeps per image, backward included.
     static let tokenMaps = 28
-    /// [planes, side, side] maps a bottleneck keeps per image, backward included.
-    static let bottleneckMaps = 24
+    /// [planes, side, side] maps a bottleneck keeps per image, backward included: its fused
+    /// layers (`normalizedConvolutions`) keep one map per convolution (planes, planes, 4 x planes),
+    /// the rest is the backward's transients. Checked against `iter.clipasso.batched`: 856 MB
+    /// measured, 896 MB estimated (RN101's 5 copies at 115 MB each).
+    static let bottleneckMaps = 10
     /// [width, side, side] maps of the stem, counted against its widest convolution.
     static let stemMaps = 4
 }

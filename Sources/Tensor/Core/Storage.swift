@@ -30,7 +30,13 @@ public final class Storage: @unchecked Sendable {
         }
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         self.count = count
+        Self.live.add(count, ordering: .relaxed)
     }
+
+    private static let live = Atomic<Int>(0)
+
+    /// Floats in storages alive now, so tests can see what an op leaves held.
+    @_spi(Testing) public static var liveFloats: Int { live.load(ordering: .relaxed) }
 
     public convenience init(zeroedCount count: Int) {
         self.init(uninitializedCount: count)
@@ -38,6 +44,7 @@ public final class Storage: @unchecked Sendable {
     }
 
     deinit {
+        Self.live.subtract(count, ordering: .relaxed)
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         if !LargeBlockCache.keep(UnsafeMutableRawPointer(pointer), bytes: bytes) { free(pointer) }
     }

@@ -193,94 +193,109 @@ func addBiasGradient(of outputGrad: UnsafePointer<Float>, to bias: Tensor, batch
 
 /// 2-D convolution of `x` [N, Cin, H, W] with `weight` [Cout, Cin, kH, kW] (PyTorch's layout)
 /// plus an optional `bias` [Cout]; the same `stride` and zero `padding` on both axes.
-public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
-    conv2d(x, weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding))
-}
+/// How one convolution call is carried out by our kernels (im2col + sgemm, or Winograd), worked
+/// out from its shapes once; the backward follows the schedule its forward used.
+struct ConvolutionSchedule {
+    let geometry: ConvolutionGeometry
+    let batch: Int
+    let outChannels: Int
+    /// Winograd's F(2x2, 3x3) for the output and the input gradient.
+    let winograd: Bool
+    /// Images sharing one column matrix: groups of at least `minimumGroupColumns` columns, the
+    /// batch split evenly between them (5 images of 7x7 go as one group of 5, not 4 + a lone
+    /// image at a quarter less speed).
+    let groupSize: Int
+    /// Row stride of the staging block: a group's images side by side.
+    let groupWidth: Int
+    /// Whether the input is unfolded (a lone pointwise image already is its column matrix).
+    let unfolds: Bool
+    /// Bands of output rows unfolded at a time.
+    let rowTiles: [Range<Int>]
+    /// Row stride of the column matrix: a tile's width, or a group's images side by side.
+    let columnWidth: Int
+    /// Leading dimension of the output (and output gradient) as sgemm sees it.
+    let outStride: Int
+    /// Input channels unfolded at a time, split evenly.
+    let blockChannels: Int
+    let channelBlocks: [Range<Int>]
 
-/// 2-D convolution with a separate stride and zero padding per axis, each given as
-/// (vertical, horizontal).
-public func conv2d(
-    _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (height: Int, width: Int), padding: (height: Int, width: Int)
-) -> Tensor {
-    precondition(x.rank == 4, "conv2d input must be [N, C, H, W], got \(x.shape)")
-    precondition(weight.rank == 4 && weight.shape[1] == x.shape[1], "conv2d weight \(weight.shape) does not fit input \(x.shape)")
-    precondition(
-        stride.height > 0 && stride.width > 0 && padding.height >= 0 && padding.width >= 0,
-        "conv2d: invalid stride \(stride) or padding \(padding)")
-    let batch = x.shape[0], outChannels = weight.shape[0]
-    if let bias { precondition(bias.count == outChannels, "conv2d bias \(bias.shape) for \(outChannels) output channels") }
-    let geometry = ConvolutionGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
-    precondition(geometry.outHeight > 0 && geometry.outWidth > 0, "conv2d: kernel \(weight.shape) larger than padded input \(x.shape)")
-    if ConvolutionRouting.usesOneDNN(geometry, batch: batch, outChannels: outChannels) {
-        return conv2dThroughOneDNN(x, weight: weight, bias: bias, geometry, batch: batch, outChannels: outChannels)
+    init(_ geometry: ConvolutionGeometry, batch: Int, outChannels: Int) {
+        self.geometry = geometry
+        self.batch = batch
+        self.outChannels = outChannels
+        winograd = Winograd.supports(geometry, outChannels: outChannels, batch: batch)
+        let outPlane = geometry.outPlane, taps = geometry.kernelHeight * geometry.kernelWidth
+        let smallestGroup = min(batch, max(1, (minimumGroupColumns + outPlane - 1) / outPlane))
+        groupSize = (batch + max(1, batch / smallestGroup) - 1) / max(1, batch / smallestGroup)
+        groupWidth = groupSize * outPlane
+        unfolds = !geometry.isPointwise || groupSize > 1
+        // A large feature map is unfolded a band of output rows at a time, so the column block
+        // stays in cache for its sgemm instead of streaming a column matrix of up to hundreds of
+        // megabytes.
+        let tileRows =
+            unfolds && groupSize == 1 && outPlane >= minimumBandedPlane
+            ? max(1, min(geometry.outHeight, (minimumTileColumns + geometry.outWidth - 1) / geometry.outWidth))
+            : geometry.outHeight
+        rowTiles = Swift.stride(from: 0, to: geometry.outHeight, by: tileRows).map { $0..<min($0 + tileRows, geometry.outHeight) }
+        columnWidth = groupSize > 1 ? groupWidth : tileRows * geometry.outWidth
+        outStride = groupSize > 1 ? groupWidth : outPlane
+        let cacheChannels = max(columnBlockFloats / (taps * columnWidth), (minimumColumnBlockRows + taps - 1) / taps, 1)
+        let blockCount = unfolds ? (geometry.inChannels + cacheChannels - 1) / cacheChannels : 1
+        let channels = (geometry.inChannels + blockCount - 1) / blockCount
+        blockChannels = channels
+        channelBlocks = Swift.stride(from: 0, to: geometry.inChannels, by: channels).map {
+            $0..<min($0 + channels, geometry.inChannels)
+        }
     }
-    let patchSize = geometry.patchSize, outPlane = geometry.outPlane, imageSize = geometry.imageSize
-    let taps = geometry.kernelHeight * geometry.kernelWidth
-    // Groups of at least `minimumGroupColumns` columns, the batch split evenly between them (5
-    // images of 7x7 go as one group of 5, not 4 + a lone image at a quarter less speed).
-    let smallestGroup = min(batch, max(1, (minimumGroupColumns + outPlane - 1) / outPlane))
-    let groupSize = (batch + max(1, batch / smallestGroup) - 1) / max(1, batch / smallestGroup)
-    // Row stride of the column matrix and of the staging block: a group's images side by side.
-    let groupWidth = groupSize * outPlane
-    let unfolds = !geometry.isPointwise || groupSize > 1
-    // A large feature map is unfolded a band of output rows at a time, so the column block stays
-    // in cache for its sgemm instead of streaming a column matrix of up to hundreds of megabytes.
-    let tileRows =
-        unfolds && groupSize == 1 && outPlane >= minimumBandedPlane
-        ? max(1, min(geometry.outHeight, (minimumTileColumns + geometry.outWidth - 1) / geometry.outWidth))
-        : geometry.outHeight
-    let rowTiles = Swift.stride(from: 0, to: geometry.outHeight, by: tileRows).map { $0..<min($0 + tileRows, geometry.outHeight) }
-    // Row stride of the column matrix: a tile's width, or a group's images side by side.
-    let columnWidth = groupSize > 1 ? groupWidth : tileRows * geometry.outWidth
-    // Leading dimension of the output (and output gradient) as sgemm sees it.
-    let outStride = groupSize > 1 ? groupWidth : outPlane
-    // Input channels unfolded at a time, split evenly.
-    let cacheChannels = max(columnBlockFloats / (taps * columnWidth), (minimumColumnBlockRows + taps - 1) / taps, 1)
-    let blockCount = unfolds ? (geometry.inChannels + cacheChannels - 1) / cacheChannels : 1
-    let blockChannels = (geometry.inChannels + blockCount - 1) / blockCount
-    let channelBlocks = Swift.stride(from: 0, to: geometry.inChannels, by: blockChannels).map {
-        $0..<min($0 + blockChannels, geometry.inChannels)
-    }
+
+    private var taps: Int { geometry.kernelHeight * geometry.kernelWidth }
 
     /// The column block of `channels` and output `rows` for the group of `images` starting at
     /// image `first`, side by side in `columns`; without `columns` (a lone pointwise image), the
     /// image itself, which already is its column matrix.
-    func unfoldedPatches(first: Int, images: Int, channels: Range<Int>, rows: Range<Int>, columns: Storage?) -> UnsafePointer<Float> {
-        guard let columns else { return UnsafePointer(x.pointer + first * imageSize) }
+    private func unfoldedPatches(
+        _ input: UnsafePointer<Float>, first: Int, images: Int, channels: Range<Int>, rows: Range<Int>, columns: Storage?
+    ) -> UnsafePointer<Float> {
+        let imageSize = geometry.imageSize
+        guard let columns else { return input + first * imageSize }
         for j in 0..<images {
             im2col(
-                x.pointer + (first + j) * imageSize, channels: channels, into: columns.pointer + j * outPlane,
+                input + (first + j) * imageSize, channels: channels, into: columns.pointer + j * geometry.outPlane,
                 rowStride: columnWidth, geometry, outputRows: rows)
         }
         return UnsafePointer(columns.pointer)
     }
 
-    let result = Tensor(uninitializedShape: [batch, outChannels, geometry.outHeight, geometry.outWidth])
-    let winograd = Winograd.supports(geometry, outChannels: outChannels, batch: batch)
-    if winograd {
-        let kernel = WinogradKernel(weight: weight.pointer, outChannels: outChannels, inChannels: geometry.inChannels)
-        Winograd.convolve(
-            x.pointer, batch: batch, height: geometry.height, width: geometry.width, kernel: kernel, bias: bias?.pointer,
-            into: result.pointer, accumulate: false)
-    } else {
+    /// `output` [N, Cout, Hout, Wout] = the convolution of `input` with `weight`, plus `bias`.
+    func forward(
+        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>
+    ) {
+        if winograd {
+            let kernel = WinogradKernel(weight: weight, outChannels: outChannels, inChannels: geometry.inChannels)
+            Winograd.convolve(
+                input, batch: batch, height: geometry.height, width: geometry.width, kernel: kernel, bias: bias, into: output,
+                accumulate: false)
+            return
+        }
+        let outPlane = geometry.outPlane
         let columns = unfolds ? Storage(uninitializedCount: blockChannels * taps * columnWidth) : nil
         // A group's product comes out as [Cout, images·P]; it is moved into each image's planes.
         let staging = groupSize > 1 ? Storage(uninitializedCount: outChannels * groupWidth) : nil
         for first in Swift.stride(from: 0, to: batch, by: groupSize) {
             let images = min(groupSize, batch - first)
-            let out = result.pointer + first * outChannels * outPlane
+            let out = output + first * outChannels * outPlane
             if staging == nil, let bias {
                 // Seed each output channel with its bias; sgemm then adds the products (beta = 1).
-                for o in 0..<outChannels { (out + o * outPlane).update(repeating: bias.pointer[o], count: outPlane) }
+                for o in 0..<outChannels { (out + o * outPlane).update(repeating: bias[o], count: outPlane) }
             }
             for rows in rowTiles {
                 let tileOffset = rows.lowerBound * geometry.outWidth, tileColumns = rows.count * geometry.outWidth
                 for (blockIndex, channels) in channelBlocks.enumerated() {
-                    let patches = unfoldedPatches(first: first, images: images, channels: channels, rows: rows, columns: columns)
+                    let patches = unfoldedPatches(input, first: first, images: images, channels: channels, rows: rows, columns: columns)
                     let accumulate: Float = blockIndex > 0 || (staging == nil && bias != nil) ? 1 : 0
                     gemm(
                         transposeA: false, transposeB: false, m: outChannels, n: images * tileColumns, k: channels.count * taps,
-                        a: weight.pointer + channels.lowerBound * taps, lda: patchSize, b: patches, ldb: columnWidth,
+                        a: weight + channels.lowerBound * taps, lda: geometry.patchSize, b: patches, ldb: columnWidth,
                         beta: accumulate, c: (staging?.pointer ?? out) + tileOffset, ldc: outStride)
                 }
             }
@@ -288,7 +303,7 @@ public func conv2d(
                 let block = staging.pointer
                 Parallel.forEachChunk(outChannels, grain: max(1, 16_384 / groupWidth)) { range in
                     for o in range {
-                        let shift = bias?.pointer[o] ?? 0
+                        let shift = bias?[o] ?? 0
                         for j in 0..<images {
                             let source = block + o * groupWidth + j * outPlane, target = out + (j * outChannels + o) * outPlane
                             for p in 0..<outPlane { target[p] = source[p] + shift }
@@ -299,25 +314,34 @@ public func conv2d(
         }
     }
 
-    result.recordIfNeeded(bias.map { [x, weight, $0] } ?? [x, weight]) { _, outputGrad in
-        let g = outputGrad.pointer
-        if let bias { addBiasGradient(of: g, to: bias, batch: batch, outPlane: outPlane) }
-        if winograd, let (dx, accumulate) = x.gradientTarget() {
+    /// The input gradient (into `inputGrad`, added when `accumulate`, else stored) and the weight
+    /// gradient (added into `weightGrad`) for `outputGrad`; either may be skipped (`nil`). Only
+    /// the weight gradient reads the `input`.
+    func backward(
+        input: UnsafePointer<Float>?, weight: UnsafePointer<Float>, outputGrad g: UnsafePointer<Float>,
+        inputGrad: (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)?, weightGrad dWeight: UnsafeMutablePointer<Float>?
+    ) {
+        precondition(dWeight == nil || input != nil, "a weight gradient needs the convolution's input")
+        var dx = inputGrad?.pointer
+        if winograd, let inputGrad {
             // The input gradient of a 3x3, stride 1, padding 1 convolution is one too.
-            let kernel = WinogradKernel(weight: weight.pointer, outChannels: outChannels, inChannels: geometry.inChannels)
+            let kernel = WinogradKernel(weight: weight, outChannels: outChannels, inChannels: geometry.inChannels)
             Winograd.convolve(
-                g, batch: batch, height: geometry.height, width: geometry.width, kernel: kernel, adjoint: true, into: dx,
-                accumulate: accumulate)
+                g, batch: batch, height: geometry.height, width: geometry.width, kernel: kernel, adjoint: true,
+                into: inputGrad.pointer, accumulate: inputGrad.accumulate)
+            dx = nil
+        } else if let inputGrad, !inputGrad.accumulate {
+            // col2im and the pointwise product add into it.
+            inputGrad.pointer.update(repeating: 0, count: batch * geometry.imageSize)
         }
-        let dx = winograd ? nil : x.gradientBuffer()
-        let dWeight = weight.gradientBuffer()
         guard dx != nil || dWeight != nil else { return }
+        let outPlane = geometry.outPlane, imageSize = geometry.imageSize, patchSize = geometry.patchSize
         let columns = unfolds ? Storage(uninitializedCount: blockChannels * taps * columnWidth) : nil
         // A group's output gradient, gathered side by side as [Cout, images·P] for sgemm.
         let staging = groupSize > 1 ? Storage(uninitializedCount: outChannels * groupWidth) : nil
         for first in Swift.stride(from: 0, to: batch, by: groupSize) {
             let images = min(groupSize, batch - first)
-            var gradOut = UnsafePointer(g + first * outChannels * outPlane)
+            var gradOut = g + first * outChannels * outPlane
             if let staging {
                 let block = staging.pointer
                 Parallel.forEachChunk(outChannels, grain: max(1, 16_384 / groupWidth)) { range in
@@ -334,9 +358,10 @@ public func conv2d(
                 let tileOffset = rows.lowerBound * geometry.outWidth, tileColumns = rows.count * geometry.outWidth
                 let tileGrad = gradOut + tileOffset
                 for channels in channelBlocks {
-                    let blockRows = channels.count * taps, blockWeight = weight.pointer + channels.lowerBound * taps
+                    let blockRows = channels.count * taps, blockWeight = weight + channels.lowerBound * taps
                     if let dWeight {
-                        let patches = unfoldedPatches(first: first, images: images, channels: channels, rows: rows, columns: columns)
+                        let patches = unfoldedPatches(
+                            input!, first: first, images: images, channels: channels, rows: rows, columns: columns)
                         // dW [Cout, block] += dY [Cout, images·P] · columnsᵀ [images·P, block]
                         gemm(
                             transposeA: false, transposeB: true, m: outChannels, n: blockRows, k: images * tileColumns,
@@ -359,12 +384,46 @@ public func conv2d(
                     } else {
                         gemm(
                             transposeA: true, transposeB: false, m: patchSize, n: outPlane, k: outChannels,
-                            a: weight.pointer, lda: patchSize, b: gradOut, ldb: outPlane, beta: 1, c: dx + first * imageSize,
+                            a: weight, lda: patchSize, b: gradOut, ldb: outPlane, beta: 1, c: dx + first * imageSize,
                             ldc: outPlane)
                     }
                 }
             }
         }
+    }
+}
+
+/// 2-D convolution of `x` [N, Cin, H, W] with `weight` [Cout, Cin, kH, kW] (PyTorch's layout)
+/// plus an optional `bias` [Cout]; the same `stride` and zero `padding` on both axes.
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+    conv2d(x, weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding))
+}
+
+/// 2-D convolution with a separate stride and zero padding per axis, each given as
+/// (vertical, horizontal).
+public func conv2d(
+    _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (height: Int, width: Int), padding: (height: Int, width: Int)
+) -> Tensor {
+    precondition(x.rank == 4, "conv2d input must be [N, C, H, W], got \(x.shape)")
+    precondition(weight.rank == 4 && weight.shape[1] == x.shape[1], "conv2d weight \(weight.shape) does not fit input \(x.shape)")
+    precondition(
+        stride.height > 0 && stride.width > 0 && padding.height >= 0 && padding.width >= 0,
+        "conv2d: invalid stride \(stride) or padding \(padding)")
+    let batch = x.shape[0], outChannels = weight.shape[0]
+    if let bias { precondition(bias.count == outChannels, "conv2d bias \(bias.shape) for \(outChannels) output channels") }
+    let geometry = ConvolutionGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
+    precondition(geometry.outHeight > 0 && geometry.outWidth > 0, "conv2d: kernel \(weight.shape) larger than padded input \(x.shape)")
+    if ConvolutionRouting.usesOneDNN(geometry, batch: batch, outChannels: outChannels) {
+        return conv2dThroughOneDNN(x, weight: weight, bias: bias, geometry, batch: batch, outChannels: outChannels)
+    }
+    let schedule = ConvolutionSchedule(geometry, batch: batch, outChannels: outChannels)
+    let result = Tensor(uninitializedShape: [batch, outChannels, geometry.outHeight, geometry.outWidth])
+    schedule.forward(input: x.pointer, weight: weight.pointer, bias: bias?.pointer, into: result.pointer)
+    result.recordIfNeeded(bias.map { [x, weight, $0] } ?? [x, weight]) { _, outputGrad in
+        let g = outputGrad.pointer
+        if let bias { addBiasGradient(of: g, to: bias, batch: batch, outPlane: geometry.outPlane) }
+        schedule.backward(
+            input: x.pointer, weight: weight.pointer, outputGrad: g, inputGrad: x.gradientTarget(), weightGrad: weight.gradientBuffer())
     }
     return result
 }

@@ -5,7 +5,7 @@
 // holds every spatial position of that pair contiguously.
 
 /// Planes per parallel chunk: enough values per chunk to pay a thread hop.
-private func planeGrain(_ planeSize: Int) -> Int { max(1, 16_384 / max(planeSize, 1)) }
+func planeGrain(_ planeSize: Int) -> Int { max(1, 16_384 / max(planeSize, 1)) }
 
 /// Σ gradient · (input − mean), 8 lanes wide (see `VectorReductions.swift`); centring first
 /// keeps a large mean from cancelling the digits that matter.
@@ -27,6 +27,22 @@ private func centeredDotProduct(_ gradient: UnsafePointer<Float>, _ input: Unsaf
     return total
 }
 
+/// A batch norm in eval mode folded into one scale and shift per channel, as PyTorch's CPU
+/// kernel does: [scale (C), shift (C), reciprocal standard deviation (C)] (the last for the
+/// weight's gradient). `NormalizedConvolution.swift` uses the same, so its fused layers compute
+/// what `batchNormInference` after `conv2d` does.
+func batchNormCoefficients(mean: Tensor, variance: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Float) -> Storage {
+    let channels = mean.count
+    let coefficients = Storage(uninitializedCount: 3 * channels)
+    let scale = coefficients.pointer, shift = coefficients.pointer + channels, rstd = coefficients.pointer + 2 * channels
+    for c in 0..<channels {
+        rstd[c] = 1 / (variance.pointer[c] + epsilon).squareRoot()
+        scale[c] = rstd[c] * (weight?.pointer[c] ?? 1)
+        shift[c] = (bias?.pointer[c] ?? 0) - mean.pointer[c] * scale[c]
+    }
+    return coefficients
+}
+
 /// `(x − mean) / sqrt(variance + epsilon) · weight + bias` per channel (axis 1) of `x`
 /// [N, C, ...], with `mean` and `variance` the layer's running statistics [C], as
 /// `BatchNorm2d` in eval mode. The statistics are constants; `weight` and `bias` [C] are
@@ -42,15 +58,8 @@ public func batchNormInference(
         precondition(parameter.count == channels, "batch norm \(name) \(parameter.shape) for \(channels) channels")
     }
     precondition(!mean.needsGrad && !variance.needsGrad, "batch norm running statistics are constants")
-    // Fold everything into one scale and shift per channel, as PyTorch's CPU kernel does; keep
-    // the reciprocal standard deviation for the weight's gradient.
-    let coefficients = Storage(uninitializedCount: 3 * channels)
-    let scale = coefficients.pointer, shift = coefficients.pointer + channels, rstd = coefficients.pointer + 2 * channels
-    for c in 0..<channels {
-        rstd[c] = 1 / (variance.pointer[c] + epsilon).squareRoot()
-        scale[c] = rstd[c] * (weight?.pointer[c] ?? 1)
-        shift[c] = (bias?.pointer[c] ?? 0) - mean.pointer[c] * scale[c]
-    }
+    let coefficients = batchNormCoefficients(mean: mean, variance: variance, weight: weight, bias: bias, epsilon: epsilon)
+    let scale = coefficients.pointer, shift = coefficients.pointer + channels
     let result = Tensor(uninitializedShape: x.shape)
     let input = x.pointer, out = result.pointer
     Parallel.forEachChunk(planes, grain: planeGrain(planeSize)) { range in
