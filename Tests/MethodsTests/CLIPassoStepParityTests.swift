@@ -80,8 +80,7 @@ final class CLIPassoStepParityTests: XCTestCase {
         return recipe
     }
 
-    private func makeRun() throws -> (CLIPasso, Tensor) {
-        let recipe = try recipe()
+    private func makeRun(_ recipe: CLIPasso.Configuration) throws -> (CLIPasso, Tensor) {
         let model = try CLIPModel(
             weights: SyntheticWeights.stateDict(for: Self.architecture), architecture: Self.architecture, name: "RN101")
         let photo = CLIPassoTests.photo(size: Self.resolution)
@@ -107,20 +106,29 @@ final class CLIPassoStepParityTests: XCTestCase {
             try record(to: URL(fileURLWithPath: path))
             throw XCTSkip("recorded the run for the fixture script at \(path)")
         }
-        // Through each convolution path: RN101's convolutions.
-        try forEachConvolutionPath { _ in try checkThreeSteps() }
+        // Through each convolution path: RN101's convolutions; the copies one at a time and in
+        // one batch (the preset's), where the 3x3 layers of the 16x16 stage take Winograd's path.
+        // Its rounding, a little larger than the direct sum's, moves a few ReLU masks: the points
+        // gradient's worst element then differs from the reference's by up to 1.4e-3 of the
+        // largest (the reference's own float32 rounding is what the 1e-3 bound was set against).
+        try forEachConvolutionPath { _ in
+            try checkThreeSteps(viewsPerPass: 1, pointsTolerance: 1e-3)
+            try checkThreeSteps(viewsPerPass: 5, pointsTolerance: 2e-3)
+        }
     }
 
-    private func checkThreeSteps() throws {
+    private func checkThreeSteps(viewsPerPass: Int, pointsTolerance: Double) throws {
+        print("step parity with \(viewsPerPass) copies per pass")
         let fixture = try StepParity.fixture("clipasso_steps", as: Fixture.self)
-        let recipe = try recipe()
+        var recipe = try recipe()
+        recipe.viewsPerPass = viewsPerPass
         XCTAssertEqual(recipe.geometricLayers, fixture.layers)
         XCTAssertEqual(fixture.layer_weights.map(Float.init), Array(repeating: recipe.geometricWeight, count: fixture.layers.count))
         XCTAssertEqual(recipe.semanticWeight, Float(fixture.semantic_weight))
         XCTAssertEqual(recipe.learningRate, Float(fixture.learning_rate))
         XCTAssertEqual(recipe.augmentations, fixture.augmentations)
 
-        let (run, photo) = try makeRun()
+        let (run, photo) = try makeRun(recipe)
         StepParity.assertScalar(Float(photo.values.reduce(0.0) { $0 + Double($1) }), fixture.photo_sum, relative: 1e-6, "photo sum")
         for (index, expected) in fixture.steps.enumerated() {
             let step = "step \(index)"
@@ -133,7 +141,8 @@ final class CLIPassoStepParityTests: XCTestCase {
             // The inputs the reference was given: this run's image and points gradient.
             StepParity.assertValues(
                 StepParity.strided(detail.image, fixture.stride), expected.image.strided, relative: 1e-5, "\(step) image")
-            StepParity.assertValues(detail.pointsGradient.values, expected.points_gradient, relative: 1e-3, "\(step) points gradient")
+            StepParity.assertValues(
+                detail.pointsGradient.values, expected.points_gradient, relative: pointsTolerance, "\(step) points gradient")
 
             XCTAssertEqual(detail.terms.count, expected.terms.count)
             for (term, (actual, reference)) in zip(detail.terms, expected.terms).enumerated() {
@@ -196,8 +205,8 @@ final class CLIPassoStepParityTests: XCTestCase {
 
     /// Runs the steps with draws from a fixed generator and writes what the reference needs.
     private func record(to url: URL) throws {
-        let (run, photo) = try makeRun()
         let recipe = try recipe()
+        let (run, photo) = try makeRun(recipe)
         let augmentation = PerspectiveCropAugmentation.clipasso(copies: recipe.augmentations, size: Self.resolution)
         var generator = SeededGenerator(seed: Self.drawSeed)
         var steps: [[String: Any]] = []

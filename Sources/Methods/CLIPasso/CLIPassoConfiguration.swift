@@ -47,8 +47,8 @@ extension CLIPasso {
         /// side) instead of centre-cropping it.
         public var pad: Bool
         public var padMargin: Int
-        /// Sketch copies per pass through the geometric model: bounds memory (an RN101 copy keeps
-        /// about 100 MB of activations for the backward); any value gives the same result.
+        /// Sketch copies per pass through the geometric model: bounds memory (an RN101 copy costs
+        /// about 66 MB for the backward, most of it transient); any value gives the same result.
         public var viewsPerPass: Int
 
         /// Strokes: the reference's abstraction levels are 4 to 32 (its most detailed runs use

@@ -4,7 +4,8 @@ extension CLIPasso.Configuration {
     /// The peak of a CLIPasso run with `geometric` as its geometric model (the saliency model is
     /// freed before that one is loaded): the model, `viewsPerPass` sketch copies' activations,
     /// the photo's augmented copies' features (forward only), and every run's strokes. Checked
-    /// against `iter.clipasso` (RN101: 630 MB, this gives 590 MB) and `iter.clipasso.fast`
+    /// against `iter.clipasso` (RN101, its 5 copies in one pass: 614-619 MB, the steps' part of
+    /// this gives 643 MB; loading the file needs more) and `iter.clipasso.fast`
     /// (ViT-B/32: 702 MB, this gives 714 MB for the steps; loading the file needs more).
     public func memoryEstimate(geometric: CLIPArchitecture, runs: Int = 1) -> MemoryEstimate {
         let copies = 1 + augmentations

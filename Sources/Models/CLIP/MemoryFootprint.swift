@@ -42,11 +42,13 @@ extension CLIPArchitecture {
 
     /// [tokens, width] maps a transformer block keeps per image, backward included.
     static let tokenMaps = 28
-    /// [planes, side, side] maps a bottleneck keeps per image, backward included: its fused
-    /// layers (`normalizedConvolutions`) keep one map per convolution (planes, planes, 4 x planes),
-    /// the rest is the backward's transients. Checked against `iter.clipasso.batched`: 856 MB
-    /// measured, 896 MB estimated (RN101's 5 copies at 115 MB each).
-    static let bottleneckMaps = 10
-    /// [width, side, side] maps of the stem, counted against its widest convolution.
-    static let stemMaps = 4
+    /// [planes, side, side] maps a bottleneck costs per image, backward included. Its stage is
+    /// one op on the tape (`frozenBottlenecks`: the stage's output and a bit per ReLU), so this
+    /// is mostly the backward's transient gradients and the blocks the allocator keeps. Checked
+    /// against `iter.clipasso` (RN101, its 5 copies in one pass): 614-619 MB measured, 640 MB
+    /// estimated (66 MB a copy).
+    static let bottleneckMaps = 6
+    /// [width, side, side] maps of the stem, counted against its widest convolution (recorded
+    /// as one op too, `frozenStem`).
+    static let stemMaps = 2
 }

@@ -22,42 +22,28 @@ final class ModifiedResNet {
             beta: try weights.take("\(norm).bias", shape: [outChannels]), stride: stride, padding: kernel / 2)
     }
 
-    final class Bottleneck {
-        let reduce: FrozenNormalizedConvolution
-        let spatial: FrozenNormalizedConvolution
-        let expand: FrozenNormalizedConvolution
-        let downsample: FrozenNormalizedConvolution?
-        let stride: Int
-
-        init(_ weights: inout StateDict, prefix: String, inChannels: Int, planes: Int, stride: Int) throws {
-            self.stride = stride
-            reduce = try normalizedConvolution(
-                &weights, conv: "\(prefix).conv1", norm: "\(prefix).bn1", inChannels: inChannels, outChannels: planes, kernel: 1)
-            spatial = try normalizedConvolution(
-                &weights, conv: "\(prefix).conv2", norm: "\(prefix).bn2", inChannels: planes, outChannels: planes, kernel: 3)
-            expand = try normalizedConvolution(
-                &weights, conv: "\(prefix).conv3", norm: "\(prefix).bn3", inChannels: planes, outChannels: planes * 4, kernel: 1)
-            downsample =
-                stride > 1 || inChannels != planes * 4
+    /// Bottleneck `prefix` (e.g. `visual.layer2.0`); a stage runs its blocks as one op
+    /// (`frozenBottlenecks`).
+    static func bottleneck(_ weights: inout StateDict, prefix: String, inChannels: Int, planes: Int, stride: Int) throws
+        -> FrozenBottleneck
+    {
+        FrozenBottleneck(
+            reduce: try normalizedConvolution(
+                &weights, conv: "\(prefix).conv1", norm: "\(prefix).bn1", inChannels: inChannels, outChannels: planes, kernel: 1),
+            spatial: try normalizedConvolution(
+                &weights, conv: "\(prefix).conv2", norm: "\(prefix).bn2", inChannels: planes, outChannels: planes, kernel: 3),
+            expand: try normalizedConvolution(
+                &weights, conv: "\(prefix).conv3", norm: "\(prefix).bn3", inChannels: planes, outChannels: planes * 4, kernel: 1),
+            downsample: stride > 1 || inChannels != planes * 4
                 ? try normalizedConvolution(
                     &weights, conv: "\(prefix).downsample.0", norm: "\(prefix).downsample.1", inChannels: inChannels,
                     outChannels: planes * 4, kernel: 1)
-                : nil
-        }
-
-        /// `relu(bn3(conv3(out)) + identity)`, identity being `x` or its down-sampled projection.
-        func callAsFunction(_ x: Tensor) -> Tensor {
-            var out = normalizedConvolutions([(x, reduce)], relu: true)
-            out = normalizedConvolutions([(out, spatial)], relu: true)
-            if stride > 1 { out = avgPool2d(out, kernel: stride, stride: stride) }
-            guard let downsample else { return normalizedConvolutions([(out, expand)], adding: x, relu: true) }
-            let identity = stride > 1 ? avgPool2d(x, kernel: stride, stride: stride) : x
-            return normalizedConvolutions([(out, expand), (identity, downsample)], relu: true)
-        }
+                : nil,
+            stride: stride)
     }
 
     let stem: [FrozenNormalizedConvolution]
-    let stages: [[Bottleneck]]
+    let stages: [[FrozenBottleneck]]
     let poolPositions: Tensor
     let query: FrozenLinear, key: FrozenLinear, value: FrozenLinear, output: FrozenLinear
     let heads: Int
@@ -73,14 +59,14 @@ final class ModifiedResNet {
                 &weights, conv: "visual.conv3", norm: "visual.bn3", inChannels: width / 2, outChannels: width, kernel: 3),
         ]
         var inChannels = width
-        var stages: [[Bottleneck]] = []
+        var stages: [[FrozenBottleneck]] = []
         for (stage, blocks) in stageBlocks.enumerated() {
             let planes = width << stage
-            var stageBlocks: [Bottleneck] = []
+            var stageBlocks: [FrozenBottleneck] = []
             for index in 0..<blocks {
                 let stride = (index == 0 && stage > 0) ? 2 : 1
                 stageBlocks.append(
-                    try Bottleneck(
+                    try Self.bottleneck(
                         &weights, prefix: "visual.layer\(stage + 1).\(index)", inChannels: inChannels, planes: planes, stride: stride))
                 inChannels = planes * 4
             }
@@ -116,18 +102,17 @@ final class ModifiedResNet {
     }
 
     private var allConvolutions: [FrozenNormalizedConvolution] {
-        stem + stages.flatMap { $0 }.flatMap { [$0.reduce, $0.spatial, $0.expand] + ($0.downsample.map { [$0] } ?? []) }
+        stem + stages.joined().flatMap { [$0.reduce, $0.spatial, $0.expand] + ($0.downsample.map { [$0] } ?? []) }
     }
 
     func callAsFunction(_ images: Tensor, capture: VisionCapture) -> VisionFeatures {
         var features = VisionFeatures()
         var x = images
-        for convolution in stem { x = normalizedConvolutions([(x, convolution)], relu: true) }
-        x = avgPool2d(x, kernel: 2, stride: 2)
+        x = frozenStem(x, stem, averagePool: 2)
         if capture.stages { features.stages.append(x) }
         let stagesNeeded = capture.stageLimit.map { min($0, stages.count) } ?? stages.count
         for stage in stages.prefix(stagesNeeded) {
-            for block in stage { x = block(x) }
+            x = frozenBottlenecks(x, stage)
             if capture.stages { features.stages.append(x) }
         }
         guard stagesNeeded == stages.count else { return features }

@@ -43,23 +43,23 @@ public final class FrozenNormalizedConvolution: @unchecked Sendable {
 }
 
 /// One layer's convolution on one input, routed as `conv2d` and `conv2dBFloat16` route it.
-private struct RoutedConvolution {
+struct RoutedConvolution {
     let layer: FrozenNormalizedConvolution
     let geometry: ConvolutionGeometry
     let batch: Int
     /// Our kernels' schedule; `nil` where oneDNN runs the float32 products (`CLIPCANVAS_CONV`).
     let schedule: ConvolutionSchedule?
 
-    init(_ layer: FrozenNormalizedConvolution, input: Tensor) {
+    init(_ layer: FrozenNormalizedConvolution, inputShape: [Int]) {
         let weight = layer.weight.weight
-        precondition(input.rank == 4, "conv2d input must be [N, C, H, W], got \(input.shape)")
-        precondition(weight.shape[1] == input.shape[1], "conv2d weight \(weight.shape) does not fit input \(input.shape)")
+        precondition(inputShape.count == 4, "conv2d input must be [N, C, H, W], got \(inputShape)")
+        precondition(weight.shape[1] == inputShape[1], "conv2d weight \(weight.shape) does not fit input \(inputShape)")
         geometry = ConvolutionGeometry(
-            input: input.shape, weight: weight.shape, stride: (layer.stride, layer.stride), padding: (layer.padding, layer.padding))
+            input: inputShape, weight: weight.shape, stride: (layer.stride, layer.stride), padding: (layer.padding, layer.padding))
         precondition(
-            geometry.outHeight > 0 && geometry.outWidth > 0, "conv2d: kernel \(weight.shape) larger than padded input \(input.shape)")
+            geometry.outHeight > 0 && geometry.outWidth > 0, "conv2d: kernel \(weight.shape) larger than padded input \(inputShape)")
         self.layer = layer
-        batch = input.shape[0]
+        batch = inputShape[0]
         schedule =
             ConvolutionRouting.usesOneDNN(geometry, batch: batch, outChannels: layer.outChannels)
             ? nil : ConvolutionSchedule(geometry, batch: batch, outChannels: layer.outChannels)
@@ -104,59 +104,96 @@ private struct RoutedConvolution {
 public func normalizedConvolutions(
     _ terms: [(input: Tensor, layer: FrozenNormalizedConvolution)], adding residual: Tensor? = nil, relu: Bool
 ) -> Tensor {
-    precondition(!terms.isEmpty, "normalizedConvolutions needs at least one convolution")
-    let convolutions = terms.map { RoutedConvolution($0.layer, input: $0.input) }
-    let shape = convolutions[0].outputShape
-    for convolution in convolutions.dropFirst() {
-        precondition(convolution.outputShape == shape, "summed convolutions give \(convolution.outputShape) and \(shape)")
-    }
-    if let residual { precondition(residual.shape == shape, "residual \(residual.shape) added to convolutions giving \(shape)") }
-    let channels = shape[1], planes = shape[0] * channels, planeSize = shape[2] * shape[3]
-    let result = Tensor(uninitializedShape: shape)
-    let out = result.pointer
-    // The first term goes straight into the output, each further one through a scratch buffer.
-    let scratch = terms.count > 1 ? Storage(uninitializedCount: result.count) : nil
-    for (index, (term, convolution)) in zip(terms, convolutions).enumerated() {
-        let target = index == 0 ? out : scratch!.pointer
-        convolution.forward(term.input.pointer, into: target, gradientFollows: term.input.needsGrad)
-        let scale = term.layer.coefficients.pointer, shift = scale + channels
-        let isLast = index == terms.count - 1
-        let added = isLast ? residual?.pointer : nil
-        let rectifies = isLast && relu
-        Parallel.forEachChunk(planes, grain: planeGrain(planeSize)) { range in
-            for plane in range {
-                let offset = plane * planeSize
-                epilogue(
-                    out + offset, target + offset, planeSize, (scale[plane % channels], shift[plane % channels]), sums: index > 0,
-                    added: added.map { $0 + offset }, rectifies: rectifies)
-            }
-        }
-    }
+    let layer = FusedLayer(terms.map { ($0.layer, $0.input.shape) }, relu: relu)
+    let result = layer.forward(terms.map(\.input), adding: residual, gradientFollows: terms.map(\.input.needsGrad))
     let inputs = terms.map(\.input) + (residual.map { [$0] } ?? [])
     result.recordIfNeeded(inputs) { (output: Tensor, outputGrad: Tensor) -> Void in
-        let g = outputGrad.pointer, y = output.pointer
-        let needing = zip(terms, convolutions).filter { $0.0.input.needsGrad }
-        let residualGrad = residual?.gradientTarget()
-        // One pass takes the ReLU's backward (`g · (pre-activation > 0)`: the output is positive
-        // exactly where that was), gives it to the residual, and takes the first term's norm
-        // backward (`· scale` per channel); further terms (a projection) read it kept.
-        let scaled = needing.isEmpty ? nil : Storage(uninitializedCount: output.count)
-        let kept = relu && needing.count > 1 ? Storage(uninitializedCount: output.count) : nil
-        let firstScale: UnsafePointer<Float>? = needing.first.map { UnsafePointer($0.0.layer.coefficients.pointer) }
-        let keptPointer = kept?.pointer, scaledPointer = scaled?.pointer
-        let residualPointer = residualGrad?.pointer, residualAccumulates = residualGrad?.accumulate ?? false
+        layer.backward(
+            outputGrad.pointer, mask: OutputMask(output: output.pointer), inputGrads: terms.map { $0.input.gradientTarget },
+            residualGrad: residual.map { $0.gradientTarget })
+    }
+    return result
+}
+
+/// One fused layer's shapes and routed convolutions, and its forward and backward without the
+/// tape: `normalizedConvolutions` records one of these, `frozenBottlenecks` chains several.
+struct FusedLayer {
+    let terms: [(layer: FrozenNormalizedConvolution, convolution: RoutedConvolution)]
+    let relu: Bool
+    /// The output's [N, C, H, W].
+    let shape: [Int]
+
+    init(_ terms: [(layer: FrozenNormalizedConvolution, inputShape: [Int])], relu: Bool) {
+        precondition(!terms.isEmpty, "normalizedConvolutions needs at least one convolution")
+        self.terms = terms.map { ($0.layer, RoutedConvolution($0.layer, inputShape: $0.inputShape)) }
+        self.relu = relu
+        shape = self.terms[0].convolution.outputShape
+        for term in self.terms.dropFirst() {
+            precondition(term.convolution.outputShape == shape, "summed convolutions give \(term.convolution.outputShape) and \(shape)")
+        }
+    }
+
+    private var channels: Int { shape[1] }
+    private var planes: Int { shape[0] * shape[1] }
+    private var planeSize: Int { shape[2] * shape[3] }
+
+    /// The layer's output from `inputs` (one per term) and the optional `residual`; a term's
+    /// bf16 forward only where no gradient follows it (`gradientFollows`, see `conv2dBFloat16`).
+    func forward(_ inputs: [Tensor], adding residual: Tensor?, gradientFollows: [Bool]) -> Tensor {
+        if let residual { precondition(residual.shape == shape, "residual \(residual.shape) added to convolutions giving \(shape)") }
+        let channels = channels, planeSize = planeSize
+        let result = Tensor(uninitializedShape: shape)
+        let out = result.pointer
+        // The first term goes straight into the output, each further one through a scratch buffer.
+        let scratch = terms.count > 1 ? Storage(uninitializedCount: result.count) : nil
+        for (index, (term, input)) in zip(terms, inputs).enumerated() {
+            let target = index == 0 ? out : scratch!.pointer
+            term.convolution.forward(input.pointer, into: target, gradientFollows: gradientFollows[index])
+            let scale = term.layer.coefficients.pointer, shift = scale + channels
+            let isLast = index == terms.count - 1
+            let added = isLast ? residual?.pointer : nil
+            let rectifies = isLast && relu
+            Parallel.forEachChunk(planes, grain: planeGrain(planeSize)) { range in
+                for plane in range {
+                    let offset = plane * planeSize
+                    epilogue(
+                        out + offset, target + offset, planeSize, (scale[plane % channels], shift[plane % channels]), sums: index > 0,
+                        added: added.map { $0 + offset }, rectifies: rectifies)
+                }
+            }
+        }
+        return result
+    }
+
+    /// From the output gradient `g`: the inputs' gradients (stored or added into each target a
+    /// closure gives, asked just before its first write; `nil` for none) and the residual's.
+    /// `mask` says where the ReLU passed (ignored without one).
+    func backward<Mask: ReLUMask>(
+        _ g: UnsafePointer<Float>, mask: Mask, inputGrads: [() -> (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)?],
+        residualGrad: (() -> (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)?)?
+    ) {
+        let count = shape.reduce(1, *), channels = channels, planeSize = planeSize, relu = relu
+        let residualTarget = residualGrad?()
+        // One pass takes the ReLU's backward (`g · (pre-activation > 0)`), gives it to the
+        // residual, and takes the first term's norm backward (`· scale` per channel); further
+        // terms (a projection) read it kept.
+        let scaled = Storage(uninitializedCount: count)
+        let kept = relu && terms.count > 1 ? Storage(uninitializedCount: count) : nil
+        let firstScale = UnsafePointer(terms[0].layer.coefficients.pointer)
+        let keptPointer = kept?.pointer, scaledPointer = scaled.pointer
+        let residualPointer = residualTarget?.pointer, residualAccumulates = residualTarget?.accumulate ?? false
         Parallel.forEachChunk(planes, grain: planeGrain(planeSize)) { range in
             for plane in range {
                 let offset = plane * planeSize
                 backwardPlane(
-                    g + offset, output: y + offset, planeSize, rectifies: relu, kept: keptPointer.map { $0 + offset },
+                    g + offset, mask: mask, offset: offset, planeSize, rectifies: relu, kept: keptPointer.map { $0 + offset },
                     residual: residualPointer.map { $0 + offset }, residualAccumulates: residualAccumulates,
-                    scaled: scaledPointer.map { $0 + offset }, scale: firstScale.map { $0[plane % channels] } ?? 0)
+                    scaled: scaledPointer + offset, scale: firstScale[plane % channels])
             }
         }
-        guard let scaled else { return }
-        let masked = UnsafePointer(kept?.pointer ?? g)
-        for (index, (term, convolution)) in needing.enumerated() {
+        let masked: UnsafePointer<Float> = kept.map { UnsafePointer($0.pointer) } ?? g
+        for index in terms.indices {
+            let term = terms[index]
             if index > 0 {
                 let scale = term.layer.coefficients.pointer, target = scaled.pointer
                 Parallel.forEachChunk(planes, grain: planeGrain(planeSize)) { range in
@@ -166,11 +203,43 @@ public func normalizedConvolutions(
                     }
                 }
             }
-            guard let inputGrad = term.input.gradientTarget() else { continue }
-            convolution.inputGradient(scaled.pointer, into: inputGrad)
+            guard let inputGrad = inputGrads[index]() else { continue }
+            term.convolution.inputGradient(scaled.pointer, into: inputGrad)
         }
     }
-    return result
+}
+
+/// Where a ReLU passed its input: 1 or 0 per element, as floats.
+protocol ReLUMask {
+    func factors(_ i: Int) -> SIMD16<Float>
+    func factor(_ i: Int) -> Float
+}
+
+/// A ReLU's own output: positive exactly where its input was.
+struct OutputMask: ReLUMask {
+    let output: UnsafePointer<Float>
+
+    @inline(__always) func factors(_ i: Int) -> SIMD16<Float> {
+        let y = UnsafeRawPointer(output + i).loadUnaligned(as: SIMD16<Float>.self)
+        return SIMD16<Float>().replacing(with: 1, where: y .> 0)
+    }
+    @inline(__always) func factor(_ i: Int) -> Float { output[i] > 0 ? 1 : 0 }
+}
+
+/// One bit per element, set where the ReLU passed (`frozenBottlenecks` keeps these instead of
+/// maps: 1/32 of their size), element `i` in bit `i % 8` of byte `i / 8`.
+struct BitMask: ReLUMask {
+    let bits: UnsafePointer<UInt8>
+
+    @inline(__always) func factors(_ i: Int) -> SIMD16<Float> {
+        // Sixteen bits from any bit position: a 32-bit load shifted down (the buffer is padded).
+        let word = UnsafeRawPointer(bits + (i >> 3)).loadUnaligned(as: UInt32.self) &>> UInt32(i & 7)
+        let lanes = (SIMD16<UInt32>(repeating: word) &>> BitMask.laneShifts) & 1
+        return SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: lanes))
+    }
+    @inline(__always) func factor(_ i: Int) -> Float { Float((bits[i >> 3] >> UInt8(i & 7)) & 1) }
+
+    private static let laneShifts = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 }
 
 /// One plane of a term after its convolution, in the unfused ops' order: the norm
@@ -207,17 +276,17 @@ private func epilogue(
     }
 }
 
-/// One plane of the backward's first pass: `m = g · (output > 0)` (or `g` without the ReLU), in
+/// One plane of the backward's first pass: `m = g · mask` (or `g` without the ReLU), in
 /// `relu`'s rounding; `m` stored in `kept`, stored or added into the `residual`'s gradient, and
 /// `m · scale` stored in `scaled`, each where given. The flags hold for the whole plane, so the
-/// branches inside the loop always go the same way.
+/// branches inside the loop always go the same way. `offset` is the plane's start in `mask`.
 @inline(__always)
-private func backwardPlane(
-    _ g: UnsafePointer<Float>, output y: UnsafePointer<Float>, _ count: Int, rectifies: Bool, kept: UnsafeMutablePointer<Float>?,
-    residual: UnsafeMutablePointer<Float>?, residualAccumulates: Bool, scaled: UnsafeMutablePointer<Float>?, scale: Float
+private func backwardPlane<Mask: ReLUMask>(
+    _ g: UnsafePointer<Float>, mask: Mask, offset: Int, _ count: Int, rectifies: Bool, kept: UnsafeMutablePointer<Float>?,
+    residual: UnsafeMutablePointer<Float>?, residualAccumulates: Bool, scaled: UnsafeMutablePointer<Float>, scale: Float
 ) {
     typealias Lanes = SIMD16<Float>
-    let a = Lanes(repeating: scale), zero = Lanes(), one = Lanes(repeating: 1)
+    let a = Lanes(repeating: scale)
     @inline(__always) func load(_ pointer: UnsafePointer<Float>, _ i: Int) -> Lanes {
         UnsafeRawPointer(pointer + i).loadUnaligned(as: Lanes.self)
     }
@@ -227,18 +296,18 @@ private func backwardPlane(
     var i = 0
     while i + Lanes.scalarCount <= count {
         var m = load(g, i)
-        if rectifies { m = m * zero.replacing(with: one, where: load(y, i) .> zero) }
+        if rectifies { m = m * mask.factors(offset + i) }
         if let kept { store(m, kept, i) }
         if let residual { store(residualAccumulates ? load(residual, i) + m : m, residual, i) }
-        if let scaled { store(m * a, scaled, i) }
+        store(m * a, scaled, i)
         i += Lanes.scalarCount
     }
     while i < count {
         var m = g[i]
-        if rectifies { m = m * (y[i] > 0 ? 1 : 0) }
+        if rectifies { m = m * mask.factor(offset + i) }
         kept?[i] = m
         if let residual { residual[i] = residualAccumulates ? residual[i] + m : m }
-        scaled?[i] = m * scale
+        scaled[i] = m * scale
         i += 1
     }
 }

@@ -53,24 +53,36 @@ public func avgPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int
     }
     result.recordIfNeeded([x]) { _, outputGrad in
         guard let dx = x.gradientBuffer() else { return }
-        let g = outputGrad.pointer
-        Parallel.forEachChunk(planes, grain: poolingGrain(inPlane)) { range in
-            for plane in range {
-                let planeGrad = g + plane * outPlane, planeDX = dx + plane * inPlane
-                for oh in 0..<outHeight {
-                    let rows = clippedWindow(origin: oh * stride - padding, kernel: kernel, size: height)
-                    for ow in 0..<outWidth {
-                        let columns = clippedWindow(origin: ow * stride - padding, kernel: kernel, size: width)
-                        let share = planeGrad[oh * outWidth + ow] * divisor
-                        for ih in rows.start..<rows.end {
-                            for iw in columns.start..<columns.end { planeDX[ih * width + iw] += share }
-                        }
+        averagePoolBackward(outputGrad.pointer, addingInto: dx, inputShape: x.shape, kernel: kernel, stride: stride, padding: padding)
+    }
+    return result
+}
+
+/// `avgPool2d`'s backward: each output's gradient, divided by the window's size, added onto every
+/// input of its window, in `dx` [N, C, H, W] of `inputShape`.
+func averagePoolBackward(
+    _ g: UnsafePointer<Float>, addingInto dx: UnsafeMutablePointer<Float>, inputShape: [Int], kernel: Int, stride: Int, padding: Int
+) {
+    let height = inputShape[2], width = inputShape[3]
+    let outHeight = slidingWindowCount(height, kernel: kernel, stride: stride, padding: padding)
+    let outWidth = slidingWindowCount(width, kernel: kernel, stride: stride, padding: padding)
+    let planes = inputShape[0] * inputShape[1], inPlane = height * width, outPlane = outHeight * outWidth
+    let divisor = 1 / Float(kernel * kernel)
+    Parallel.forEachChunk(planes, grain: poolingGrain(inPlane)) { range in
+        for plane in range {
+            let planeGrad = g + plane * outPlane, planeDX = dx + plane * inPlane
+            for oh in 0..<outHeight {
+                let rows = clippedWindow(origin: oh * stride - padding, kernel: kernel, size: height)
+                for ow in 0..<outWidth {
+                    let columns = clippedWindow(origin: ow * stride - padding, kernel: kernel, size: width)
+                    let share = planeGrad[oh * outWidth + ow] * divisor
+                    for ih in rows.start..<rows.end {
+                        for iw in columns.start..<columns.end { planeDX[ih * width + iw] += share }
                     }
                 }
             }
         }
     }
-    return result
 }
 
 /// Maximum over each `kernel`x`kernel` window of `x` [N, C, H, W], stepping by `stride` (default:

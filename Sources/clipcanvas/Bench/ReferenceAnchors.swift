@@ -26,7 +26,7 @@ struct ReferenceAnchors {
         var table: [String: [Anchor]] = [
             "iter.clipdraw": [.step("cd_diffvg_frozen_init"), .step("cd_none_frozen", note: "no diffvg render")],
             "iter.clipasso": [.step("ca_diffvg_frozen_16"), .step("ca_none_frozen", note: "no diffvg render")],
-            "iter.clipasso.batched": [.step("ca_diffvg_frozen_16"), .step("ca_none_frozen", note: "no diffvg render")],
+            "iter.clipasso.single": [.step("ca_diffvg_frozen_16"), .step("ca_none_frozen", note: "no diffvg render")],
             "iter.clipstyler": [.step("st_vgg_frozen")],
             "iter.clipag": [.step("ag_frozen")],
             "rn101.fwd.b5": [.clip("RN101 b5 forward(no_grad)")],
