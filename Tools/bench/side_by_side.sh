@@ -27,7 +27,7 @@ cd $A
 ref cd_none_frozen iter_clipdraw.py --render none --model-grads frozen --iters 10
 ours clipdraw --only iter.clipdraw --precision fp32,int8,bf16 --min-runs 10
 ref ca_none_frozen iter_clipasso.py --render none --model-grads frozen --iters 10
-ours clipasso --only iter.clipasso --precision fp32,bf16 --min-runs 5   # also .fast and .batched
+ours clipasso --only iter.clipasso --precision fp32,bf16 --min-runs 5   # also .fast and .single (views_per_pass 1)
 ref ag_frozen iter_clipag.py --model-grads frozen --iters 5
 ours clipag --only iter.clipag --precision fp32,int8,bf16 --min-runs 3
 ref st_vgg_frozen iter_clipstyler.py --content-loss on --model-grads frozen --iters 5

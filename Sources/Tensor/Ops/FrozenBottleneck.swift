@@ -180,15 +180,25 @@ private final class BitMaskStorage {
         bytes = .allocate(capacity: byteCount + 4)
         (bytes + byteCount).initialize(repeating: 0, count: 4)
         let target = bytes
-        // Each chunk owns whole bytes, so no two threads write one.
-        Parallel.forEachChunk(byteCount, grain: 4096) { range in
-            for byte in range {
-                var packed: UInt8 = 0
-                for bit in 0..<min(8, count - byte * 8) where values[byte * 8 + bit] > 0 { packed |= 1 << UInt8(bit) }
-                target[byte] = packed
+        // Sixteen elements (two bytes) at a time; each chunk owns whole pairs of bytes, so no two
+        // threads write one.
+        let groups = count / 16
+        Parallel.forEachChunk(groups, grain: 2048) { range in
+            for group in range {
+                let v = UnsafeRawPointer(values + group * 16).loadUnaligned(as: SIMD16<Float>.self)
+                let packed = BitMaskStorage.laneBits.replacing(with: 0, where: .!(v .> 0)).wrappedSum()
+                UnsafeMutableRawPointer(target + group * 2).storeBytes(of: UInt16(truncatingIfNeeded: packed), as: UInt16.self)
             }
         }
+        for byte in groups * 2..<byteCount {
+            var packed: UInt8 = 0
+            for bit in 0..<min(8, count - byte * 8) where values[byte * 8 + bit] > 0 { packed |= 1 << UInt8(bit) }
+            target[byte] = packed
+        }
     }
+
+    /// Lane i's bit, 1 << i.
+    private static let laneBits = SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
 
     deinit { bytes.deallocate() }
 
