@@ -35,9 +35,18 @@ public func avgPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int
     let divisor = 1 / Float(kernel * kernel)
     let result = Tensor(uninitializedShape: shape)
     let input = x.pointer, out = result.pointer
+    // The ResNets' 2x2 pool: each window inside the image, summed in the general loop's order.
+    let halving = kernel == 2 && stride == 2 && padding == 0
     Parallel.forEachChunk(planes, grain: poolingGrain(inPlane)) { range in
         for plane in range {
             let planeIn = input + plane * inPlane, planeOut = out + plane * outPlane
+            if halving {
+                for oh in 0..<outHeight {
+                    let top = planeIn + 2 * oh * width, bottom = top + width, row = planeOut + oh * outWidth
+                    for ow in 0..<outWidth { row[ow] = (((top[2 * ow] + top[2 * ow + 1]) + bottom[2 * ow]) + bottom[2 * ow + 1]) * divisor }
+                }
+                continue
+            }
             for oh in 0..<outHeight {
                 let rows = clippedWindow(origin: oh * stride - padding, kernel: kernel, size: height)
                 for ow in 0..<outWidth {
@@ -68,9 +77,23 @@ func averagePoolBackward(
     let outWidth = slidingWindowCount(width, kernel: kernel, stride: stride, padding: padding)
     let planes = inputShape[0] * inputShape[1], inPlane = height * width, outPlane = outHeight * outWidth
     let divisor = 1 / Float(kernel * kernel)
+    let halving = kernel == 2 && stride == 2 && padding == 0
     Parallel.forEachChunk(planes, grain: poolingGrain(inPlane)) { range in
         for plane in range {
             let planeGrad = g + plane * outPlane, planeDX = dx + plane * inPlane
+            if halving {
+                for oh in 0..<outHeight {
+                    let top = planeDX + 2 * oh * width, bottom = top + width, row = planeGrad + oh * outWidth
+                    for ow in 0..<outWidth {
+                        let share = row[ow] * divisor
+                        top[2 * ow] += share
+                        top[2 * ow + 1] += share
+                        bottom[2 * ow] += share
+                        bottom[2 * ow + 1] += share
+                    }
+                }
+                continue
+            }
             for oh in 0..<outHeight {
                 let rows = clippedWindow(origin: oh * stride - padding, kernel: kernel, size: height)
                 for ow in 0..<outWidth {
