@@ -6,8 +6,9 @@
 // other (the same kernels, the same rounding: NormalizedConvolutionTests holds them equal), but
 // keeps one tensor on the tape where those keep three to six. With frozen weights nothing in the
 // backward needs a convolution's input or the norm's, only the ReLU's mask, which the output
-// gives. On RN101 that is about a third of the activation memory per view, and the norm, sum and
-// ReLU run in one pass instead of three each way.
+// gives; the norm, sum and ReLU run in one pass instead of three each way. `FusedLayer` is that
+// layer without the tape: CLIP's ResNet chains them into whole stages recorded as one op each
+// (`FrozenBottleneck.swift`), which keep only bit masks inside.
 
 /// A convolution with a frozen weight followed by its frozen batch norm (eval mode), as one layer
 /// of `normalizedConvolutions`.
