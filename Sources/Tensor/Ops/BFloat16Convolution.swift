@@ -50,27 +50,14 @@ public final class FrozenConvolutionWeight: @unchecked Sendable {
 public func conv2dBFloat16(
     _ x: Tensor, frozenWeight: FrozenConvolutionWeight, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0
 ) -> Tensor {
-    let weight = frozenWeight.weight
-    precondition(x.rank == 4, "conv2d input must be [N, C, H, W], got \(x.shape)")
-    precondition(weight.shape[1] == x.shape[1], "conv2d weight \(weight.shape) does not fit input \(x.shape)")
-    precondition(!weight.requiresGrad, "a bf16 convolution's weight is frozen")
+    precondition(!frozenWeight.weight.requiresGrad, "a bf16 convolution's weight is frozen")
     if let bias { precondition(!bias.needsGrad, "a bf16 convolution's bias is frozen") }
-    let geometry = ConvolutionGeometry(input: x.shape, weight: weight.shape, stride: (stride, stride), padding: (padding, padding))
-    precondition(geometry.outHeight > 0 && geometry.outWidth > 0, "conv2d: kernel \(weight.shape) larger than padded input \(x.shape)")
-    let batch = x.shape[0], outChannels = weight.shape[0]
-    guard x.needsGrad else {
-        let result = Tensor(uninitializedShape: [batch, outChannels, geometry.outHeight, geometry.outWidth])
-        OneDNNConvolution.forward(
-            input: x.pointer, weight: weight.pointer, bias: bias?.pointer, output: result.pointer, geometry, batch: batch,
-            outChannels: outChannels, arithmetic: .bf16, frozenWeight: frozenWeight)
-        return result
-    }
-    let result = conv2d(x.detached(), weight: weight, bias: bias, stride: stride, padding: padding)
+    let convolution = RoutedConvolution(frozenWeight, stride: stride, padding: padding, arithmetic: .bf16, inputShape: x.shape)
+    let result = Tensor(uninitializedShape: convolution.outputShape)
+    convolution.forward(x.pointer, bias: bias?.pointer, into: result.pointer, gradientFollows: x.needsGrad)
     result.recordIfNeeded([x]) { _, outputGrad in
-        guard let (dx, accumulate) = x.gradientTarget() else { return }
-        OneDNNConvolution.inputGradient(
-            outputGrad: outputGrad.pointer, weight: weight.pointer, into: dx, accumulate: accumulate, geometry, batch: batch,
-            outChannels: outChannels, arithmetic: .bf16, frozenWeight: frozenWeight)
+        guard let inputGrad = x.gradientTarget() else { return }
+        convolution.inputGradient(outputGrad.pointer, into: inputGrad)
     }
     return result
 }

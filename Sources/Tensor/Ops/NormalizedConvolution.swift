@@ -43,57 +43,69 @@ public final class FrozenNormalizedConvolution: @unchecked Sendable {
     var outChannels: Int { weight.weight.shape[0] }
 }
 
-/// One layer's convolution on one input, routed as `conv2d` and `conv2dBFloat16` route it.
+/// A convolution with a frozen weight on inputs of one shape, routed as `conv2d` routes it, or in
+/// bf16 through oneDNN (the input gradient always; the forward only where no gradient follows
+/// it, see `conv2dBFloat16`). The one place that rule lives: `conv2dBFloat16` and the fused
+/// layers both run through it.
 struct RoutedConvolution {
-    let layer: FrozenNormalizedConvolution
+    let weight: FrozenConvolutionWeight
+    let arithmetic: ConvolutionArithmetic
     let geometry: ConvolutionGeometry
     let batch: Int
+    let outChannels: Int
     /// Our kernels' schedule; `nil` where oneDNN runs the float32 products (`CLIPCANVAS_CONV`).
     let schedule: ConvolutionSchedule?
 
-    init(_ layer: FrozenNormalizedConvolution, inputShape: [Int]) {
-        let weight = layer.weight.weight
+    init(_ weight: FrozenConvolutionWeight, stride: Int, padding: Int, arithmetic: ConvolutionArithmetic, inputShape: [Int]) {
+        let shape = weight.weight.shape
         precondition(inputShape.count == 4, "conv2d input must be [N, C, H, W], got \(inputShape)")
-        precondition(weight.shape[1] == inputShape[1], "conv2d weight \(weight.shape) does not fit input \(inputShape)")
-        geometry = ConvolutionGeometry(
-            input: inputShape, weight: weight.shape, stride: (layer.stride, layer.stride), padding: (layer.padding, layer.padding))
-        precondition(
-            geometry.outHeight > 0 && geometry.outWidth > 0, "conv2d: kernel \(weight.shape) larger than padded input \(inputShape)")
-        self.layer = layer
+        precondition(shape[1] == inputShape[1], "conv2d weight \(shape) does not fit input \(inputShape)")
+        geometry = ConvolutionGeometry(input: inputShape, weight: shape, stride: (stride, stride), padding: (padding, padding))
+        precondition(geometry.outHeight > 0 && geometry.outWidth > 0, "conv2d: kernel \(shape) larger than padded input \(inputShape)")
+        self.weight = weight
+        self.arithmetic = arithmetic
         batch = inputShape[0]
+        outChannels = shape[0]
         schedule =
-            ConvolutionRouting.usesOneDNN(geometry, batch: batch, outChannels: layer.outChannels)
-            ? nil : ConvolutionSchedule(geometry, batch: batch, outChannels: layer.outChannels)
+            ConvolutionRouting.usesOneDNN(geometry, batch: batch, outChannels: outChannels)
+            ? nil : ConvolutionSchedule(geometry, batch: batch, outChannels: outChannels)
     }
 
-    var outputShape: [Int] { [batch, layer.outChannels, geometry.outHeight, geometry.outWidth] }
+    /// `layer`'s convolution on inputs of `inputShape`.
+    init(_ layer: FrozenNormalizedConvolution, inputShape: [Int]) {
+        self.init(layer.weight, stride: layer.stride, padding: layer.padding, arithmetic: layer.arithmetic, inputShape: inputShape)
+    }
 
-    func forward(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, gradientFollows: Bool) {
-        let weight = layer.weight.weight.pointer
-        if layer.arithmetic == .bf16 && !gradientFollows {
+    var outputShape: [Int] { [batch, outChannels, geometry.outHeight, geometry.outWidth] }
+
+    func forward(
+        _ input: UnsafePointer<Float>, bias: UnsafePointer<Float>? = nil, into output: UnsafeMutablePointer<Float>, gradientFollows: Bool
+    ) {
+        let plain = weight.weight.pointer
+        if arithmetic == .bf16 && !gradientFollows {
             OneDNNConvolution.forward(
-                input: input, weight: weight, bias: nil, output: output, geometry, batch: batch, outChannels: layer.outChannels,
-                arithmetic: .bf16, frozenWeight: layer.weight)
+                input: input, weight: plain, bias: bias, output: output, geometry, batch: batch, outChannels: outChannels,
+                arithmetic: .bf16, frozenWeight: weight)
         } else if let schedule {
-            schedule.forward(input: input, weight: weight, bias: nil, into: output)
+            schedule.forward(input: input, weight: plain, bias: bias, into: output)
         } else {
             OneDNNConvolution.forward(
-                input: input, weight: weight, bias: nil, output: output, geometry, batch: batch, outChannels: layer.outChannels)
+                input: input, weight: plain, bias: bias, output: output, geometry, batch: batch, outChannels: outChannels)
         }
     }
 
     func inputGradient(_ outputGrad: UnsafePointer<Float>, into inputGrad: (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)) {
-        let weight = layer.weight.weight.pointer
-        if layer.arithmetic == .bf16 {
+        let plain = weight.weight.pointer
+        if arithmetic == .bf16 {
             OneDNNConvolution.inputGradient(
-                outputGrad: outputGrad, weight: weight, into: inputGrad.pointer, accumulate: inputGrad.accumulate, geometry, batch: batch,
-                outChannels: layer.outChannels, arithmetic: .bf16, frozenWeight: layer.weight)
+                outputGrad: outputGrad, weight: plain, into: inputGrad.pointer, accumulate: inputGrad.accumulate, geometry, batch: batch,
+                outChannels: outChannels, arithmetic: .bf16, frozenWeight: weight)
         } else if let schedule {
-            schedule.backward(input: nil, weight: weight, outputGrad: outputGrad, inputGrad: inputGrad, weightGrad: nil)
+            schedule.backward(input: nil, weight: plain, outputGrad: outputGrad, inputGrad: inputGrad, weightGrad: nil)
         } else {
             OneDNNConvolution.inputGradient(
-                outputGrad: outputGrad, weight: weight, into: inputGrad.pointer, accumulate: inputGrad.accumulate, geometry, batch: batch,
-                outChannels: layer.outChannels)
+                outputGrad: outputGrad, weight: plain, into: inputGrad.pointer, accumulate: inputGrad.accumulate, geometry, batch: batch,
+                outChannels: outChannels)
         }
     }
 }
