@@ -4,8 +4,9 @@ import Tensor
 /// blocks down-sample by average pooling (anti-aliasing), and attention pooling instead of a
 /// global average.
 final class ModifiedResNet {
-    /// A convolution followed by its (frozen, inference-form) batch norm, run as one op with what
-    /// follows it (`normalizedConvolutions`: the ReLU, the bottleneck's sum).
+    /// A convolution followed by its (frozen, inference-form) batch norm, fused with what follows
+    /// it (the ReLU, the bottleneck's sum) inside the stem's and the stages' ops (`frozenStem`,
+    /// `frozenBottlenecks`).
     ///
     /// Folding the norm into the convolution would save a pass, but we measured it making the
     /// input gradient of RN101 five times less accurate against a float64 reference (relative L2
